@@ -1,0 +1,1 @@
+"""Offline evaluation: data loading, splits and metrics. Pure pandas/numpy, no Django."""

@@ -1,0 +1,31 @@
+"""``manage.py crosssell_forget_user``: delete a person's tracked events and personal picks."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from crosssell_app.tracking import forget_user
+
+
+class Command(BaseCommand):
+    help = "Delete every view, order, widget event and personal recommendation of a user or customer."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--user", help="username (or primary key with --by-id)")
+        parser.add_argument("--by-id", action="store_true", help="--user is a primary key")
+        parser.add_argument("--customer-ref", default="", help="customer reference of imported history")
+
+    def handle(self, *args, **options):
+        user = None
+        if options["user"]:
+            User = get_user_model()
+            lookup = {"pk": options["user"]} if options["by_id"] else {User.USERNAME_FIELD: options["user"]}
+            user = User._default_manager.filter(**lookup).first()
+            if user is None:
+                raise CommandError(f"No user {options['user']!r}.")
+        if user is None and not options["customer_ref"]:
+            raise CommandError("Give --user or --customer-ref.")
+        deleted = forget_user(user, customer_ref=options["customer_ref"])
+        total = sum(deleted.values())
+        self.stdout.write(f"Deleted {total} rows." + "".join(f"\n  {n:>7}  {label}" for label, n in sorted(deleted.items())))

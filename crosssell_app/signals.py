@@ -1,0 +1,13 @@
+"""Signals the app sends and listens to.
+
+``product_viewed``: send it (or use :class:`crosssell_app.mixins.ProductViewMixin`) when a shopper
+views a product page; the app records the view. Arguments: ``product``, ``request``.
+
+``order_recorded``: sent by the app after an order is stored and committed, once per order id.
+Arguments: ``order`` (a :class:`crosssell_app.models.Order`).
+"""
+
+from django.dispatch import Signal
+
+product_viewed = Signal()
+order_recorded = Signal()

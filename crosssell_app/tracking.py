@@ -1,0 +1,169 @@
+"""Record what shoppers view and buy; forget a user on request.
+
+These are the functions a host calls (the mixin and signals call them too). They never raise on
+a repeated order: the shop's order id is unique, so recording it twice stores it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Iterable, Mapping
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from .conf import crosssell_settings
+from .models import Order, OrderLine, ProductView, Recommendation, WidgetEvent
+from .signals import order_recorded
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One order line as the host hands it over: a product (or its pk), a quantity, a unit price."""
+
+    product: Any
+    quantity: int
+    unit_price: Decimal
+
+    @property
+    def product_id(self) -> Any:
+        return self.product.pk if isinstance(self.product, models.Model) else self.product
+
+
+def visitor(request) -> tuple[Any, str]:
+    """Return ``(user or None, session key)`` of a request, creating a session key if needed."""
+    user = getattr(request, "user", None)
+    user = user if user is not None and user.is_authenticated else None
+    session = getattr(request, "session", None)
+    key = ""
+    if session is not None:
+        if not session.session_key:
+            session.save()
+        key = session.session_key or ""
+    return user, key
+
+
+def record_view(product, *, user=None, session_key: str = "", source_widget: str = "",
+                viewed_at: datetime | None = None) -> ProductView:
+    """Store one product view."""
+    return ProductView.objects.create(
+        product_id=getattr(product, "pk", product),
+        user=user,
+        session_key=session_key or "",
+        source_widget=(source_widget or "")[:32],
+        viewed_at=viewed_at or timezone.now(),
+    )
+
+
+def record_view_from_request(product, request) -> ProductView:
+    """Store a view of ``product`` by the visitor of ``request`` (and the widget it came from)."""
+    user, key = visitor(request)
+    widget = request.GET.get(crosssell_settings.WIDGET_PARAM, "") if hasattr(request, "GET") else ""
+    return record_view(product, user=user, session_key=key, source_widget=widget)
+
+
+def _coerce_lines(lines: Iterable[Line | Mapping[str, Any] | tuple]) -> dict[Any, Line]:
+    """Return lines keyed by product pk, quantities of a repeated product summed."""
+    merged: dict[Any, Line] = {}
+    for raw in lines:
+        if isinstance(raw, Line):
+            line = raw
+        elif isinstance(raw, Mapping):
+            line = Line(raw["product"], int(raw["quantity"]), Decimal(str(raw["unit_price"])))
+        else:
+            product, quantity, price = raw
+            line = Line(product, int(quantity), Decimal(str(price)))
+        if line.quantity <= 0:
+            raise ValueError(f"quantity must be positive, got {line.quantity} for product {line.product_id}")
+        if line.unit_price < 0:
+            raise ValueError(f"unit price must not be negative, got {line.unit_price}")
+        key = line.product_id
+        if key in merged:
+            line = Line(key, merged[key].quantity + line.quantity, line.unit_price)
+        merged[key] = line
+    return merged
+
+
+def record_order(order_id: str, lines: Iterable[Line | Mapping[str, Any] | tuple], *, user=None,
+                 session_key: str = "", customer_ref: str = "", ordered_at: datetime | None = None,
+                 source: str = Order.Source.LIVE) -> tuple[Order, bool]:
+    """Store an order with its lines once; return ``(order, created)``.
+
+    A second call with the same ``order_id`` changes nothing and returns ``created=False``, also
+    when two processes record it at the same moment (the unique constraint decides).
+    """
+    order_id = str(order_id).strip()
+    if not order_id:
+        raise ValueError("order_id must not be empty")
+    merged = _coerce_lines(lines)
+    if not merged:
+        raise ValueError("an order needs at least one line")
+    existing = Order.objects.filter(external_id=order_id).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                external_id=order_id, user=user, session_key=session_key or "",
+                customer_ref=customer_ref or "", ordered_at=ordered_at or timezone.now(), source=source,
+            )
+            clicks = _recent_clicks(user, session_key, list(merged), order.ordered_at)
+            OrderLine.objects.bulk_create(
+                OrderLine(
+                    order=order, product_id=pk, quantity=line.quantity, unit_price=line.unit_price,
+                    attributed_widget=clicks.get(pk, ("", None))[0],
+                    attributed_version=clicks.get(pk, ("", None))[1],
+                )
+                for pk, line in merged.items()
+            )
+    except IntegrityError:
+        # Lost a race with another request recording the same order id.
+        existing = Order.objects.filter(external_id=order_id).first()
+        if existing is None:
+            raise
+        return existing, False
+    transaction.on_commit(lambda: order_recorded.send(sender=Order, order=order))
+    return order, True
+
+
+def _recent_clicks(user, session_key: str, product_ids: list, at: datetime) -> dict[Any, tuple[str, int | None]]:
+    """Return, per product, the widget and version of this visitor's latest click on it."""
+    if user is None and not session_key:
+        return {}
+    who = models.Q(user=user) if user is not None else models.Q(session_key=session_key)
+    since = at - timedelta(days=crosssell_settings.ATTRIBUTION_DAYS)
+    clicks = (
+        WidgetEvent.objects.filter(who, event=WidgetEvent.Event.CLICK, target_id__in=product_ids,
+                                   created_at__gte=since, created_at__lte=at)
+        .order_by("created_at")
+        .values_list("target_id", "widget", "version")
+    )
+    return {target: (widget, version) for target, widget, version in clicks}
+
+
+def forget_user(user=None, *, customer_ref: str = "", session_key: str = "") -> dict[str, int]:
+    """Delete every event and personal recommendation of a user, customer or session.
+
+    Returns the number of rows deleted per model. Deleting the user itself does the same through
+    the foreign keys' cascades.
+    """
+    deleted: dict[str, int] = {}
+    with transaction.atomic():
+        for model, field in ((ProductView, None), (WidgetEvent, None), (Order, "customer_ref"),
+                             (Recommendation, None)):
+            query = models.Q(pk__in=[])
+            if user is not None:
+                query |= models.Q(user=user)
+            if session_key and model is not Recommendation:
+                query |= models.Q(session_key=session_key)
+            if customer_ref and field:
+                query |= models.Q(**{field: customer_ref})
+            _, per_model = model.objects.filter(query).delete()
+            for label, count in per_model.items():
+                deleted[label] = deleted.get(label, 0) + count
+    return deleted

@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tests.testapp.views import ItemDetailView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("items/<int:pk>/", ItemDetailView.as_view(), name="item"),
+]
