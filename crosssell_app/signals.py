@@ -11,3 +11,7 @@ from django.dispatch import Signal
 
 product_viewed = Signal()
 order_recorded = Signal()
+
+#: sent after a retrain (or a near-real-time update) switched the active version.
+#: Arguments: ``version`` (the now active version's id). Serving uses it to drop cached widgets.
+recommendations_published = Signal()
