@@ -18,12 +18,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from . import order_rows
@@ -196,10 +195,28 @@ def _write_batch(batch: dict[str, _PendingOrder], summary: ImportSummary) -> Non
             for order in new:
                 order.pk = ids[order.external_id]
         lines = [
-            OrderLine(order_id=order.pk, product_id=pk, quantity=qty, unit_price=Decimal(price))
+            (order.pk, pk, qty, price, "")
             for order in new
             for pk, (qty, price) in batch[order.external_id].lines.items()
         ]
-        OrderLine.objects.bulk_create(lines, batch_size=5000)
+        _insert_lines(lines)
         summary.orders_created += len(new)
         summary.lines_created += len(lines)
+
+
+def _insert_lines(rows: list[tuple]) -> None:
+    """Insert ``(order pk, product pk, quantity, unit price, widget)`` rows with one statement.
+
+    A history import writes hundreds of thousands of lines; building a model instance for each
+    (``bulk_create``) costs more than the database itself, so the rows go straight to
+    ``executemany``. Constraints still apply: the database checks keys and uniqueness.
+    """
+    meta = OrderLine._meta
+    connection = connections[router.db_for_write(OrderLine)]
+    quote = connection.ops.quote_name
+    columns = [meta.get_field(name).column for name in ("order", "product", "quantity", "unit_price", "attributed_widget")]
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(meta.db_table), ", ".join(quote(c) for c in columns), ", ".join(["%s"] * len(columns))
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

@@ -4,6 +4,8 @@ import csv
 import gzip
 from io import StringIO
 
+from decimal import Decimal
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -56,7 +58,8 @@ def test_sales_are_imported_and_every_bad_row_is_counted_by_reason(tmp_path, pro
     }
     first = Order.objects.get(external_id="536365")
     assert first.customer_ref == "17850" and first.source == Order.Source.IMPORT
-    assert first.lines.get(product=products["71053"]).quantity == 8
+    lantern = first.lines.get(product=products["71053"])
+    assert (lantern.quantity, lantern.unit_price) == (8, Decimal("3.39"))
     assert Order.objects.get(external_id="536366").ordered_at.minute == 28
 
 
