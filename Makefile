@@ -20,6 +20,7 @@ install: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py crosssell_retrain --sync
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed

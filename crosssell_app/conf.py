@@ -49,11 +49,18 @@ DEFAULTS: dict[str, Any] = {
     # Soft and hard time limits of a retrain task, in seconds.
     "RETRAIN_SOFT_TIME_LIMIT": 30 * 60,
     "RETRAIN_HARD_TIME_LIMIT": 35 * 60,
+    # A running retrain whose worker has not reported for this many seconds is marked failed.
+    "RETRAIN_STALE_AFTER": 5 * 60,
+    # How often a working retrain reports that it is alive, in seconds.
+    "RETRAIN_HEARTBEAT_SECONDS": 15,
     # Update bought-together lists when an order is recorded, before the next retrain.
     "REALTIME_UPDATES": False,
     # Seconds a widget's rows stay in Django's cache; 0 disables caching.
     "CACHE_TIMEOUT": 0,
     "CACHE_ALIAS": "default",
+    # With caching on: seconds the active version's id is cached; a process that did not receive
+    # ``recommendations_published`` (another web server) serves the old version at most this long.
+    "ACTIVE_VERSION_CACHE_TIMEOUT": 5,
     # Days after a widget click during which an order of that product is attributed to it.
     "ATTRIBUTION_DAYS": 7,
     # Share of widget impressions recorded (clicks are always recorded).
@@ -68,6 +75,10 @@ DEFAULTS: dict[str, Any] = {
     "API_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "API_WRITE_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "API_THROTTLE_CLASSES": [],
+    # DRF permission classes of the training-run endpoints and the retrain trigger (admins only).
+    "API_ADMIN_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # Categories (values of the adapter's ``category`` field) never recommended, e.g. postage.
+    "EXCLUDE_CATEGORIES": [],
 }
 
 #: settings whose values are import strings, imported on access

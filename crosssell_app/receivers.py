@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.dispatch import receiver
 
-from .signals import product_viewed
+from .conf import crosssell_settings
+from .signals import order_recorded, product_viewed
 from .tracking import record_view_from_request
+
+logger = logging.getLogger(__name__)
 
 
 @receiver(product_viewed, dispatch_uid="crosssell_record_product_view")
 def record_product_view(sender, product, request, **kwargs) -> None:
     """Store the view a host announced with ``product_viewed``."""
     record_view_from_request(product, request)
+
+
+@receiver(order_recorded, dispatch_uid="crosssell_realtime_bought_together")
+def queue_bought_together_update(sender, order, **kwargs) -> None:
+    """Queue the near-real-time update of the order's bought-together lists (``REALTIME_UPDATES``).
+
+    The work runs in a Celery task (``crosssell_app.training.realtime``), so the web process that
+    records the order never imports training code.
+    """
+    if not crosssell_settings.REALTIME_UPDATES:
+        return
+    from .tasks import update_bought_together
+
+    try:
+        update_bought_together.delay(order.pk)
+    except Exception:  # a broker outage must not break the shop's checkout
+        logger.warning("Could not queue the bought-together update of order %s", order.pk, exc_info=True)

@@ -28,8 +28,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
-    "crosssell_app",
+    # The shop before the app, so its templates/crosssell_app/widgets/ override the app's widgets.
     "demo_shop.shop",
+    "crosssell_app",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +106,10 @@ CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The nightly retrain (CROSSSELL["RETRAIN_SCHEDULE"]) and the stale-run reaper.
+from crosssell_app.schedules import beat_schedule  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = beat_schedule(CROSSSELL)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -9,6 +9,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests import celery_app  # noqa: F401  (tasks run eagerly, from the Django settings, unless a test sets a broker)
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 

@@ -6,4 +6,5 @@ from tests.testapp.views import ItemDetailView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("items/<int:pk>/", ItemDetailView.as_view(), name="item"),
+    path("recommendations/", include("crosssell_app.urls")),
 ]

@@ -36,7 +36,7 @@ class Cart:
         return [int(pk) for pk, qty in self.items.items() if qty > 0]
 
     def lines(self) -> list[dict]:
-        products = Product.objects.in_bulk(self.product_ids())
+        products = Product.objects.select_related("category").in_bulk(self.product_ids())
         lines = []
         for pk, qty in self.items.items():
             product = products.get(int(pk))

@@ -5,15 +5,18 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 
 from crosssell_app.mixins import ProductViewMixin
+from crosssell_app.models import Order
 from crosssell_app.tracking import record_order, visitor
 
 from .cart import Cart
@@ -21,6 +24,8 @@ from .forms import CheckoutForm
 from .models import Category, Product, ShopOrder, ShopOrderLine
 
 PAGE_SIZE = 24
+#: seed_demo names its demo accounts ``customer<Online Retail CustomerID>``, password "demo"
+DEMO_CUSTOMER_PREFIX = "customer"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -41,6 +46,30 @@ def catalogue(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     return render(request, "shop/catalogue.html", {
         "page": page, "category": category, "categories": Category.objects.all(), "query": query,
     })
+
+
+class DemoLoginView(auth_views.LoginView):
+    """The sign-in page, listing the demo customers so a visitor can try the personal picks.
+
+    Their password is public ("demo"), so each is offered as a one-click sign-in; a real shop
+    would use the plain ``LoginView``.
+    """
+
+    template_name = "shop/login.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        customers = list(
+            get_user_model().objects.filter(username__startswith=DEMO_CUSTOMER_PREFIX, is_active=True)
+            .order_by("username")[:12]
+        )
+        orders = dict(
+            Order.objects.filter(user__in=customers).values_list("user").annotate(n=Count("pk")).order_by()
+        )
+        for customer in customers:
+            customer.past_orders = orders.get(customer.pk, 0)
+        context["demo_customers"] = customers
+        return context
 
 
 class ProductDetailView(ProductViewMixin, DetailView):

@@ -1,0 +1,84 @@
+"""Offline comparison of the app's recommenders with peers, on Online Retail and a generated grocery shop.
+
+Usage::
+
+    python bench/evaluate.py            # full run (17 minutes on 2 shared cores, mostly the MLP)
+    python bench/evaluate.py --quick    # 600 cases, no MLP and no ALS (under 2 minutes)
+
+Every model, ours and peers, is tuned on the same budget of grid points on validation weeks cut
+from the training weeks; ``hybrid`` is ``Hybrid()`` with its shipped defaults, untuned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from functools import partial
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ease import EASE
+from peers import ImplicitPeer, PairRules
+
+from crosssell_app.evaluation.models import our_specs
+from crosssell_app.evaluation.online_retail import load_online_retail
+from crosssell_app.evaluation.protocol import ModelSpec, evaluate, to_markdown
+from crosssell_app.evaluation.synthetic import grocery_lines
+
+GROCERY_CUT = "2024-06-03"  # the last four of the generated 26 weeks are the test weeks
+
+
+def peer_specs(quick: bool) -> list[ModelSpec]:
+    """Return the peers, each with four grid points like our models."""
+    specs = [
+        ModelSpec("rules (pair confidence)", PairRules, {"min_support": [1, 2, 3, 5]}),
+        ModelSpec("implicit CosineRecommender", partial(ImplicitPeer, kind="cosine"), {"K": [20, 50, 100, 200]}),
+        ModelSpec("implicit BM25Recommender", partial(ImplicitPeer, kind="bm25"), {"K": [50, 200], "B": [0.5, 0.75]}),
+        ModelSpec("EASE (Steck 2019)", EASE, {"l2": [100, 300, 1000, 3000]}),
+    ]
+    if not quick:
+        specs.append(
+            ModelSpec(
+                "implicit ALS", partial(ImplicitPeer, kind="als"), {"factors": [64, 128], "regularization": [0.05, 1.0]}
+            )
+        )
+    return specs
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="600 test cases, skip MLP and ALS")
+    parser.add_argument("--cut-date", default="2011-11-01", help="Online Retail test weeks start here")
+    parser.add_argument("--cases", type=int, default=None, help="test/validation cases per data set")
+    parser.add_argument("--datasets", default="online_retail,grocery")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    cases = args.cases or (600 if args.quick else 1000)
+    ours = our_specs(
+        [
+            n
+            for n in ("popularity", "itemcf", "usercf", "svd", "content", "mlp", "hybrid", "hybrid-tuned")
+            if not (args.quick and n == "mlp")
+        ]
+    )
+    for dataset in args.datasets.split(","):
+        if dataset == "online_retail":
+            lines, cut = load_online_retail(), args.cut_date
+        else:
+            lines, cut = grocery_lines(), GROCERY_CUT
+        table = evaluate(
+            lines,
+            cut,
+            ours + peer_specs(args.quick),
+            max_cases=cases,
+            log=lambda m: print(m, file=sys.stderr, flush=True),
+        )
+        print(f"\n### {dataset} (cut {cut}, {cases} cases max)\n")
+        print(to_markdown(table), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""Benchmark serving: template tag render times and API requests/s, each beside a trivial baseline.
+
+Run from the repository root against PostgreSQL loaded with the Online Retail data::
+
+    createdb -h 127.0.0.1 -U postgres crosssell_bench_serving
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/crosssell_bench_serving
+    python manage.py migrate && python manage.py seed_demo && python manage.py crosssell_retrain --sync
+    python bench/serving.py                          # add --stand-in-lists if the retrain cannot run
+
+What it measures, in one run:
+
+* each template tag rendered in-process (``--renders`` times, cycling over products that have
+  lists), p50 and p99 in milliseconds, beside a baseline that renders the same number of products
+  fetched with one query;
+* requests/s of the recommendation endpoints under gunicorn (``--workers`` sync workers) driven by
+  ``wrk``, beside the trivial DRF endpoint of ``bench/serving_urls.py`` that returns the same
+  number of products from one query. Endpoints are measured in alternation, ``--rounds`` times,
+  so that noise of a shared machine falls on both.
+
+``--stand-in-lists`` publishes lists computed here by plain co-purchase counting (see
+:func:`publish_stand_in_lists`) when there is no active version yet; they have the shape and size
+of the real ones, which is all serving cares about.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.serving_settings"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.models import AnonymousUser  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.template import Context, Template  # noqa: E402
+from django.test import RequestFactory  # noqa: E402
+
+from crosssell_app.models import ActiveVersion, Kind, Recommendation, RecommendationVersion  # noqa: E402
+from crosssell_app.products import get_adapter  # noqa: E402
+
+TAGS = {
+    "frequently_bought_together": ("{% frequently_bought_together product limit=3 %}", 3),
+    "upgrade_to": ("{% upgrade_to product limit=3 %}", 3),
+    "recommended_for_you": ("{% recommended_for_you limit=8 %}", 8),
+    "complete_the_cart": ("{% complete_the_cart cart limit=4 %}", 4),
+}
+BASELINE_TEMPLATE = Template(
+    "<ul>{% for p in products %}<li><a href=\"{{ p.get_absolute_url }}\">{{ p.name }}</a> {{ p.price }}</li>"
+    "{% endfor %}</ul>"
+)
+
+
+# --- stand-in lists ---------------------------------------------------------------------------------
+def publish_stand_in_lists(top_k: int = 20) -> int:
+    """Publish together/upgrade/similar/trending/for-you lists from co-purchase counts; return the version id.
+
+    A stand-in for ``crosssell_retrain`` in this benchmark only: bought-together is the top
+    co-purchased products, upgrade the most bought products of the same category at 1.1-3x the
+    price, similar the most bought of the same category, trending the most bought overall, and a
+    user's picks the products most bought with what they bought.
+    """
+    with connection.cursor() as cursor, transaction.atomic():
+        version = RecommendationVersion.objects.create(complete=False)
+        v = version.pk
+        cursor.execute("""
+            WITH pairs AS (
+                SELECT a.product_id AS source, b.product_id AS target, count(*) AS n
+                FROM crosssell_app_orderline a JOIN crosssell_app_orderline b
+                  ON a.order_id = b.order_id AND a.product_id <> b.product_id
+                GROUP BY 1, 2 HAVING count(*) >= 2),
+            ranked AS (SELECT *, row_number() OVER (PARTITION BY source ORDER BY n DESC, target) AS r FROM pairs)
+            INSERT INTO crosssell_app_recommendation (version_id, kind, source_id, target_id, rank, score, explanation)
+            SELECT %s, 'together', source, target, r, n, json_build_object('orders_together', n)
+            FROM ranked WHERE r <= %s""", [v, top_k])
+        cursor.execute("""
+            WITH sales AS (SELECT product_id, count(*) AS n FROM crosssell_app_orderline GROUP BY 1),
+            candidates AS (
+                SELECT s.id AS source, t.id AS target, coalesce(sales.n, 0) AS n, t.price - s.price AS diff,
+                       row_number() OVER (PARTITION BY s.id ORDER BY coalesce(sales.n, 0) DESC, t.id) AS r
+                FROM shop_product s JOIN shop_product t
+                  ON s.category_id = t.category_id AND t.price BETWEEN s.price * 1.1 AND s.price * 3
+                LEFT JOIN sales ON sales.product_id = t.id)
+            INSERT INTO crosssell_app_recommendation (version_id, kind, source_id, target_id, rank, score, explanation)
+            SELECT %s, 'upgrade', source, target, r, n,
+                   json_build_object('price_difference', diff, 'reason', 'Same range, a step up')
+            FROM candidates WHERE r <= %s""", [v, top_k])
+        cursor.execute("""
+            WITH sales AS (SELECT product_id, count(*) AS n FROM crosssell_app_orderline GROUP BY 1),
+            candidates AS (
+                SELECT s.id AS source, t.id AS target, coalesce(sales.n, 0) AS n,
+                       row_number() OVER (PARTITION BY s.id ORDER BY coalesce(sales.n, 0) DESC, t.id) AS r
+                FROM shop_product s JOIN shop_product t ON s.category_id = t.category_id AND s.id <> t.id
+                LEFT JOIN sales ON sales.product_id = t.id)
+            INSERT INTO crosssell_app_recommendation (version_id, kind, source_id, target_id, rank, score, explanation)
+            SELECT %s, 'similar', source, target, r, n, '{}'::jsonb FROM candidates WHERE r <= %s""", [v, top_k])
+        cursor.execute("""
+            INSERT INTO crosssell_app_recommendation (version_id, kind, target_id, rank, score, explanation)
+            SELECT %s, 'trending', product_id, row_number() OVER (ORDER BY count(*) DESC, product_id), count(*), '{}'::jsonb
+            FROM crosssell_app_orderline GROUP BY product_id ORDER BY count(*) DESC, product_id LIMIT 50""", [v])
+        cursor.execute("""
+            WITH bought AS (SELECT DISTINCT o.user_id, l.product_id FROM crosssell_app_order o
+                            JOIN crosssell_app_orderline l ON l.order_id = o.id WHERE o.user_id IS NOT NULL),
+            scored AS (SELECT b.user_id, r.target_id, sum(r.score) AS s FROM bought b
+                       JOIN crosssell_app_recommendation r ON r.version_id = %s AND r.kind = 'together'
+                        AND r.source_id = b.product_id GROUP BY 1, 2),
+            ranked AS (SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY s DESC, target_id) AS r FROM scored)
+            INSERT INTO crosssell_app_recommendation (version_id, kind, user_id, target_id, rank, score, explanation)
+            SELECT %s, 'for_you', user_id, target_id, r, s, '{}'::jsonb FROM ranked WHERE r <= %s""", [v, v, top_k])
+        version.row_count = Recommendation.objects.filter(version=version).count()
+        version.complete = True
+        version.save()
+        ActiveVersion.objects.update_or_create(pk=1, defaults={"version": version})
+    return v
+
+
+# --- tag renders ------------------------------------------------------------------------------------
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return ordered[len(ordered) // 2] * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+
+
+def time_renders(renders: int) -> list[tuple[str, int, float, float, float, float]]:
+    """Return per tag: name, items, p50 and p99 of the tag, p50 and p99 of the one-query baseline (ms)."""
+    version = ActiveVersion.objects.get(pk=1).version_id
+    sources = list(Recommendation.objects.filter(version_id=version, kind=Kind.UPGRADE, rank=3)
+                   .filter(source__in=Recommendation.objects.filter(version_id=version, kind=Kind.BOUGHT_TOGETHER,
+                                                                     rank=4).values("source"))
+                   .values_list("source_id", flat=True)[:300])
+    user_id = (Recommendation.objects.filter(version_id=version, kind=Kind.FOR_YOU, rank=8)
+               .values_list("user_id", flat=True).first())
+    model = get_adapter().model
+    products = list(model.objects.filter(pk__in=sources))
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=user_id) if user_id else AnonymousUser()
+    results = []
+    for name, (tag, items) in TAGS.items():
+        template = Template("{% load crosssell_tags %}" + tag)
+        timings, baseline = [], []
+        warm_up = max(50, len(products))  # with caching on: every list cached once before timing
+        for i in range(renders + warm_up):
+            request = RequestFactory().get("/")
+            request.user, request.session = user, SessionStore()
+            product = products[i % len(products)]
+            context = Context({"request": request, "product": product, "cart": products[i % len(products):][:3]})
+            started = time.perf_counter()
+            html = template.render(context)
+            elapsed = time.perf_counter() - started
+            started = time.perf_counter()
+            BASELINE_TEMPLATE.render(Context({"products": list(model.objects.all()[i % 3000:i % 3000 + items])}))
+            base_elapsed = time.perf_counter() - started
+            if i >= warm_up:
+                timings.append(elapsed)
+                baseline.append(base_elapsed)
+            if i == 0 and not html.strip():
+                raise SystemExit(f"{name} rendered nothing: are there published lists?")
+        results.append((name, items, *percentiles(timings), *percentiles(baseline)))
+    return results
+
+
+# --- API under gunicorn and wrk ---------------------------------------------------------------------
+LUA = """
+paths = {%s}
+i = 0
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+"""
+
+
+def wrk_rps(port: int, paths: list[str], duration: int, connections: int) -> float:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA % ", ".join(f'"{path}"' for path in paths))
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", script.name, f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    os.unlink(script.name)
+    if "Non-2xx" in output:
+        raise SystemExit(f"non-2xx answers during the run:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def measure_api(args, cache_timeout: int) -> list[tuple[str, list[float], list[float]]]:
+    version = ActiveVersion.objects.get(pk=1).version_id
+    sources = list(Recommendation.objects.filter(version_id=version, kind=Kind.BOUGHT_TOGETHER, rank=10)
+                   .filter(source__in=Recommendation.objects.filter(version_id=version, kind=Kind.UPGRADE, rank=10)
+                           .values("source"))
+                   .values_list("source_id", flat=True)[:200])
+    limit = args.limit
+    endpoints = {
+        "products/{id}/together/": [f"/recommendations/api/products/{pk}/together/?limit={limit}" for pk in sources],
+        "products/{id}/upgrades/": [f"/recommendations/api/products/{pk}/upgrades/?limit={limit}" for pk in sources],
+        "for-you/ (anonymous: trending)": [f"/recommendations/api/for-you/?limit={limit}"],
+    }
+    baseline = [f"/bench/baseline/{offset}/?limit={limit}" for offset in range(0, 2000, 10)]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.serving_settings", "BENCH_CACHE_TIMEOUT": str(cache_timeout)}
+    server = subprocess.Popen(
+        ["gunicorn", "demo_shop.wsgi", "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    try:
+        time.sleep(3)
+        everything = baseline + [path for paths in endpoints.values() for path in paths]
+        wrk_rps(args.port, everything, 5, args.connections)  # warm up (and fill the cache when it is on)
+        rows = []
+        for name, paths in endpoints.items():
+            ours, base = [], []
+            for _ in range(args.rounds):
+                ours.append(wrk_rps(args.port, paths, args.duration, args.connections))
+                base.append(wrk_rps(args.port, baseline, args.duration, args.connections))
+            rows.append((name, ours, base))
+        return rows
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--renders", type=int, default=2000, help="renders per tag")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating wrk runs per endpoint and baseline")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--limit", type=int, default=10, help="products per API response")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--stand-in-lists", action="store_true",
+                        help="publish co-purchase lists first if no version is active (see publish_stand_in_lists)")
+    parser.add_argument("--skip-api", action="store_true")
+    args = parser.parse_args()
+
+    active = ActiveVersion.objects.filter(pk=1, version__isnull=False).first()
+    if active is None:
+        if not args.stand_in_lists:
+            raise SystemExit("No active version: run crosssell_retrain --sync, or pass --stand-in-lists.")
+        started = time.perf_counter()
+        version = publish_stand_in_lists()
+        print(f"published stand-in lists as version {version} in {time.perf_counter() - started:.0f} s")
+    from crosssell_app.conf import crosssell_settings
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh planner statistics after the bulk loads, as autovacuum would give
+
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; products: "
+          f"{get_adapter().model.objects.count()}; published rows: "
+          f"{Recommendation.objects.filter(version_id=ActiveVersion.objects.get(pk=1).version_id).count()}; "
+          f"IMPRESSION_SAMPLE_RATE={crosssell_settings.IMPRESSION_SAMPLE_RATE}; "
+          f"CACHE_TIMEOUT={crosssell_settings.CACHE_TIMEOUT}")
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    for timeout in (0, 300):
+        cache.clear()
+        print(f"\nTag renders ({args.renders} per tag, in-process, CACHE_TIMEOUT={timeout}), milliseconds")
+        print(f"{'tag':30} {'items':>5} {'p50':>7} {'p99':>7} {'baseline p50':>13} {'baseline p99':>13}")
+        with override_settings(CROSSSELL={**crosssell_settings.user_settings, "CACHE_TIMEOUT": timeout}):
+            for name, items, p50, p99, b50, b99 in time_renders(args.renders):
+                print(f"{name:30} {items:5d} {p50:7.2f} {p99:7.2f} {b50:13.2f} {b99:13.2f}")
+    if args.skip_api:
+        return
+    for timeout in (0, 300):
+        cache.clear()
+        print(f"\nAPI under gunicorn ({args.workers} sync workers, CACHE_TIMEOUT={timeout}), wrk -t2 "
+              f"-c{args.connections} -d{args.duration}s, {args.limit} products per response, requests/s")
+        print(f"{'endpoint':32} {'rounds':>18} {'baseline rounds':>18} {'mean':>8} {'baseline':>8} {'ratio':>6}")
+        for name, ours, base in measure_api(args, timeout):
+            mean, base_mean = statistics.mean(ours), statistics.mean(base)
+            print(f"{name:32} {' / '.join(f'{x:.0f}' for x in ours):>18} {' / '.join(f'{x:.0f}' for x in base):>18} "
+                  f"{mean:8.0f} {base_mean:8.0f} {mean / base_mean:6.2f}")
+
+
+if __name__ == "__main__":
+    main()

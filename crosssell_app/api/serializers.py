@@ -1,0 +1,147 @@
+"""Request and response shapes of the API, each field listed explicitly."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..conf import crosssell_settings
+from ..models import TrainingRun
+from ..params import parse_pk
+from ..rules import split_words
+from .fields import ProductIdField
+
+#: most products one basket or order may name; a larger body is refused rather than processed
+MAX_ITEMS = 500
+
+
+class PickSerializer(serializers.Serializer):
+    """One recommended product."""
+
+    id = serializers.ReadOnlyField(source="pk")
+    title = serializers.CharField()
+    url = serializers.CharField()
+    price = serializers.DecimalField(max_digits=None, decimal_places=None, allow_null=True)
+    image = serializers.CharField()
+    rank = serializers.IntegerField()
+    score = serializers.FloatField()
+    pinned = serializers.BooleanField()
+    explanation = serializers.DictField(help_text=_("Why it is recommended; keys depend on the kind of list."))
+
+
+class PickListSerializer(serializers.Serializer):
+    """A list of picks and the published version they come from."""
+
+    version = serializers.IntegerField(allow_null=True)
+    results = PickSerializer(many=True)
+
+
+class ListParamsSerializer(serializers.Serializer):
+    """Length and filters of a list; ``limit`` above ``MAX_LIMIT`` is clamped, not refused."""
+
+    limit = serializers.IntegerField(required=False, min_value=1,
+                                     help_text=_("How many products (clamped to MAX_LIMIT)."))
+    category = serializers.CharField(required=False, max_length=500, help_text=_("Only these categories, comma-separated."))
+    exclude_category = serializers.CharField(required=False, max_length=500,
+                                             help_text=_("Not these categories, comma-separated."))
+    min_price = serializers.DecimalField(required=False, max_digits=14, decimal_places=4, min_value=0)
+    max_price = serializers.DecimalField(required=False, max_digits=14, decimal_places=4, min_value=0)
+
+    def validate(self, attrs):
+        low, high = attrs.get("min_price"), attrs.get("max_price")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError({"max_price": _("max_price must not be below min_price.")})
+        return attrs
+
+    def filters(self) -> dict:
+        """Return the validated filters as :func:`crosssell_app.rules.default_rules` keywords."""
+        data = self.validated_data
+        return {
+            "categories": split_words(data.get("category")),
+            "exclude_categories": split_words(data.get("exclude_category")),
+            "min_price": data.get("min_price"),
+            "max_price": data.get("max_price"),
+        }
+
+    def clamped_limit(self, default: int) -> int:
+        return min(self.validated_data.get("limit", default), int(crosssell_settings.MAX_LIMIT))
+
+
+class BasketSerializer(ListParamsSerializer):
+    """The products in a basket, for basket completion."""
+
+    product_ids = serializers.ListField(child=ProductIdField(), min_length=1, max_length=MAX_ITEMS)
+
+
+class BuyerMixin(serializers.Serializer):
+    """Who acted, as the shop's server reports it: a user id and/or the visitor's session key."""
+
+    user = serializers.CharField(required=False, allow_null=True, max_length=64,
+                                 help_text=_("The shop user's id, if the shopper was logged in."))
+    session_key = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+    def validate_user(self, value):
+        """Return the user the id names; an unknown or malformed id is refused."""
+        if value in (None, ""):
+            return None
+        model = get_user_model()
+        try:
+            return model._default_manager.get(pk=parse_pk(model, value, _("user id")))
+        except (DjangoValidationError, model.DoesNotExist):
+            raise serializers.ValidationError(_("No user has this id."))
+
+
+class ProductViewSerializer(BuyerMixin):
+    """A product page view; without ``user`` and ``session_key`` it is the calling visitor's."""
+
+    product = ProductIdField()
+    widget = serializers.SlugField(required=False, allow_blank=True, max_length=32,
+                                   help_text=_("The widget whose link led to the view, if any."))
+
+
+class OrderLineSerializer(serializers.Serializer):
+    product = ProductIdField()
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0)
+
+
+class OrderSerializer(BuyerMixin):
+    """An order the shop's server reports; the same ``order_id`` twice is stored once."""
+
+    order_id = serializers.CharField(max_length=64)
+    lines = OrderLineSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
+    customer_ref = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    ordered_at = serializers.DateTimeField(required=False)
+
+    def validate_order_id(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError(_("order_id must not be blank."))
+        return value.strip()
+
+
+class OrderResultSerializer(serializers.Serializer):
+    order_id = serializers.CharField()
+    created = serializers.BooleanField()
+    lines = serializers.IntegerField()
+
+
+class RecordedSerializer(serializers.Serializer):
+    recorded = serializers.BooleanField()
+
+
+class TrainingRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrainingRun
+        fields = [
+            "id", "status", "trigger", "requested_at", "started_at", "finished_at", "heartbeat_at",
+            "current_step", "progress", "timings", "data_sizes", "metrics", "error", "version",
+        ]
+        read_only_fields = fields
+
+
+class RetrainResultSerializer(serializers.Serializer):
+    run = serializers.IntegerField()
+    status = serializers.CharField()
+

@@ -1,0 +1,22 @@
+"""The API's router, included by :mod:`crosssell_app.urls` under ``api/`` (namespace ``crosssell:api``)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("products", views.ProductListsViewSet, basename="product")
+router.register("for-you", views.ForYouViewSet, basename="for-you")
+router.register("basket", views.BasketViewSet, basename="basket")
+router.register("views", views.ProductViewEventViewSet, basename="view")
+router.register("orders", views.OrderViewSet, basename="order")
+router.register("training-runs", views.TrainingRunViewSet, basename="training-run")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]

@@ -1,0 +1,184 @@
+"""API views: thin wrappers over :mod:`crosssell_app.serving`, :mod:`~crosssell_app.tracking` and training."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
+
+from .. import serving, tracking
+from ..models import Kind, Order, TrainingRun
+from ..params import parse_product_pk
+from ..products import get_adapter
+from ..rules import default_rules
+from .policies import SettingsPolicyMixin
+from .serializers import (
+    BasketSerializer,
+    ListParamsSerializer,
+    OrderResultSerializer,
+    OrderSerializer,
+    PickListSerializer,
+    ProductViewSerializer,
+    RecordedSerializer,
+    RetrainResultSerializer,
+    TrainingRunSerializer,
+)
+
+PRODUCT_ID = OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The product's id.")
+
+
+def _picks_response(picks: list[serving.Pick]) -> Response:
+    return Response(PickListSerializer({"version": picks[0].version if picks else None, "results": picks}).data)
+
+
+def _params(request, serializer_class=ListParamsSerializer, data=None) -> ListParamsSerializer:
+    params = serializer_class(data=request.query_params if data is None else data)
+    params.is_valid(raise_exception=True)
+    return params
+
+
+class ProductListsViewSet(SettingsPolicyMixin, viewsets.ViewSet):
+    """Published lists for one product: bought together, upgrades, similar."""
+
+    lookup_value_regex = "[^/]+"
+
+    def _lists(self, request, pk: str, kind: str, default_limit: int) -> Response:
+        try:
+            product_pk = parse_product_pk(pk)
+        except DjangoValidationError as exc:
+            raise ValidationError({"id": exc.messages})
+        params = _params(request)
+        picks = serving.for_product(kind, product_pk, limit=params.clamped_limit(default_limit),
+                                    rules=default_rules(**params.filters()))
+        # Rows exist only for existing sources, so look the product up only when no row proves it.
+        proven = any(pick.source_id == product_pk for pick in picks)
+        if not proven and not get_adapter().model._default_manager.filter(pk=product_pk).exists():
+            raise NotFound(_("No such product."))
+        return _picks_response(picks)
+
+    @extend_schema(parameters=[PRODUCT_ID, ListParamsSerializer], responses=PickListSerializer)
+    @action(detail=True, methods=["get"])
+    def together(self, request, pk: str) -> Response:
+        """Products frequently bought together with this one."""
+        return self._lists(request, pk, Kind.BOUGHT_TOGETHER, 3)
+
+    @extend_schema(parameters=[PRODUCT_ID, ListParamsSerializer], responses=PickListSerializer)
+    @action(detail=True, methods=["get"])
+    def upgrades(self, request, pk: str) -> Response:
+        """Better, dearer alternatives to this product, with why."""
+        return self._lists(request, pk, Kind.UPGRADE, 3)
+
+    @extend_schema(parameters=[PRODUCT_ID, ListParamsSerializer], responses=PickListSerializer)
+    @action(detail=True, methods=["get"])
+    def similar(self, request, pk: str) -> Response:
+        """Products like this one, at any price."""
+        return self._lists(request, pk, Kind.SIMILAR, 8)
+
+
+class ForYouViewSet(SettingsPolicyMixin, viewsets.ViewSet):
+    """The current visitor's own picks (trending ones for an anonymous visitor); nobody else's."""
+
+    @extend_schema(parameters=[ListParamsSerializer], responses=PickListSerializer)
+    def list(self, request) -> Response:
+        params = _params(request)
+        picks = serving.for_user(request.user, limit=params.clamped_limit(8),
+                                 rules=default_rules(user=request.user, **params.filters()))
+        return _picks_response(picks)
+
+
+class BasketViewSet(SettingsPolicyMixin, viewsets.ViewSet):
+    """Basket completion: what goes with the products in a basket."""
+
+    @extend_schema(request=BasketSerializer, responses=PickListSerializer)
+    def create(self, request) -> Response:
+        params = _params(request, BasketSerializer, request.data)
+        ids = params.validated_data["product_ids"]
+        picks = serving.for_basket(ids, limit=params.clamped_limit(4), rules=default_rules(**params.filters()))
+        return _picks_response(picks)
+
+
+class ProductViewEventViewSet(SettingsPolicyMixin, viewsets.ViewSet):
+    """Product views reported by the shop's server (or a trusted client) for a user or session."""
+
+    permission_setting = "API_WRITE_PERMISSION_CLASSES"
+
+    @extend_schema(request=ProductViewSerializer, responses={201: RecordedSerializer})
+    def create(self, request) -> Response:
+        body = ProductViewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        product_pk = body.validated_data["product"]
+        if not get_adapter().model._default_manager.filter(pk=product_pk).exists():
+            raise ValidationError({"product": [_("No such product.")]})
+        user, session_key = body.validated_data.get("user"), body.validated_data.get("session_key", "")
+        if user is None and not session_key:
+            user, session_key = tracking.visitor(request)
+        tracking.record_view(product_pk, user=user, session_key=session_key,
+                             source_widget=body.validated_data.get("widget", ""))
+        return Response(RecordedSerializer({"recorded": True}).data, status=status.HTTP_201_CREATED)
+
+
+class OrderViewSet(SettingsPolicyMixin, viewsets.ViewSet):
+    """Orders reported by the shop's server; a repeated order id changes nothing."""
+
+    permission_setting = "API_WRITE_PERMISSION_CLASSES"
+
+    @extend_schema(request=OrderSerializer, responses={201: OrderResultSerializer, 200: OrderResultSerializer})
+    def create(self, request) -> Response:
+        body = OrderSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        lines = [(line["product"], line["quantity"], line["unit_price"]) for line in data["lines"]]
+        wanted = {pk for pk, _quantity, _price in lines}
+        known = set(get_adapter().model._default_manager.filter(pk__in=wanted).values_list("pk", flat=True))
+        if wanted - known:
+            raise ValidationError({"lines": [_("Unknown products: %(ids)s.") % {"ids": sorted(map(str, wanted - known))}]})
+        try:
+            order, created = tracking.record_order(
+                data["order_id"], lines, user=data.get("user"), session_key=data.get("session_key", ""),
+                customer_ref=data.get("customer_ref", ""), ordered_at=data.get("ordered_at"), source=Order.Source.API,
+            )
+        except ValueError as exc:
+            raise ValidationError({"lines": [str(exc)]})
+        result = {"order_id": order.external_id, "created": created, "lines": order.lines.count()}
+        return Response(OrderResultSerializer(result).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ServiceUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "unavailable"
+
+
+class TrainingRunPagination(LimitOffsetPagination):
+    default_limit = 50
+    max_limit = 500
+
+
+class TrainingRunViewSet(SettingsPolicyMixin, viewsets.ReadOnlyModelViewSet):
+    """Training runs with their progress, timings and metrics (admins only), and a retrain trigger."""
+
+    permission_setting = "API_ADMIN_PERMISSION_CLASSES"
+    queryset = TrainingRun.objects.all()
+    serializer_class = TrainingRunSerializer
+    pagination_class = TrainingRunPagination
+    lookup_value_regex = "[0-9]+"
+
+    @extend_schema(request=None, responses={202: RetrainResultSerializer})
+    @action(detail=False, methods=["post"])
+    def retrain(self, request) -> Response:
+        """Queue a retrain; answer at once with the run's id (202), the work happens in a worker."""
+        try:
+            from ..training import request_retrain  # training loads recommenders: import it only here
+        except ImportError:
+            raise ServiceUnavailable(_("Training is not installed in this deployment."))
+        result = request_retrain(trigger=TrainingRun.Trigger.API, user=request.user)
+        run = result if isinstance(result, TrainingRun) else TrainingRun.objects.get(pk=result)
+        return Response(RetrainResultSerializer({"run": run.pk, "status": run.status}).data,
+                        status=status.HTTP_202_ACCEPTED)
+

@@ -1,0 +1,104 @@
+"""Widget clicks and sampled impressions, and the report that relates them to revenue.
+
+A click is always stored (orders are attributed to it by :func:`crosssell_app.tracking.record_order`);
+an impression only for a share ``IMPRESSION_SAMPLE_RATE`` of renders, so showing a widget rarely
+costs a write. The report scales sampled impressions back up to estimate the click-through rate.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from .conf import crosssell_settings
+from .models import OrderLine, WidgetEvent
+from .tracking import visitor
+
+
+def record_click(request, widget: str, target: Any, *, source: Any = None, version: int | None = None) -> WidgetEvent:
+    """Store a click on ``target`` in ``widget`` by the visitor of ``request``."""
+    user, session_key = visitor(request)
+    return WidgetEvent.objects.create(
+        event=WidgetEvent.Event.CLICK, widget=widget[:32], version=version,
+        source_id=getattr(source, "pk", source), target_id=getattr(target, "pk", target),
+        user=user, session_key=session_key,
+    )
+
+
+def maybe_record_impression(request, widget: str, *, source: Any = None, version: int | None = None) -> bool:
+    """Store one impression of ``widget`` for a sampled share of renders; return whether it did.
+
+    The session is not created for it: an impression alone is not worth a session cookie.
+    """
+    rate = float(crosssell_settings.IMPRESSION_SAMPLE_RATE or 0)
+    if rate <= 0 or random.random() >= rate:
+        return False
+    user = getattr(request, "user", None)
+    session = getattr(request, "session", None)
+    WidgetEvent.objects.create(
+        event=WidgetEvent.Event.IMPRESSION, widget=widget[:32], version=version,
+        source_id=getattr(source, "pk", source),
+        user=user if user is not None and user.is_authenticated else None,
+        session_key=(session.session_key or "") if session is not None else "",
+    )
+    return True
+
+
+@dataclass
+class WidgetStats:
+    """One line of the report: a widget under one recommender version."""
+
+    widget: str
+    version: int | None
+    impressions: int = 0
+    clicks: int = 0
+    orders: int = 0
+    revenue: Decimal = Decimal("0")
+
+    @property
+    def estimated_impressions(self) -> float:
+        rate = float(crosssell_settings.IMPRESSION_SAMPLE_RATE or 0)
+        return self.impressions / rate if rate > 0 else 0.0
+
+    @property
+    def click_through_rate(self) -> float | None:
+        shown = self.estimated_impressions
+        return self.clicks / shown if shown else None
+
+    @property
+    def click_through_percent(self) -> float | None:
+        rate = self.click_through_rate
+        return None if rate is None else rate * 100
+
+
+def widget_report(since: datetime | None = None) -> list[WidgetStats]:
+    """Return impressions, clicks, attributed orders and revenue per widget and version."""
+    stats: dict[tuple[str, int | None], WidgetStats] = {}
+
+    def line(widget: str, version: int | None) -> WidgetStats:
+        return stats.setdefault((widget, version), WidgetStats(widget, version))
+
+    events = WidgetEvent.objects.all()
+    lines = OrderLine.objects.exclude(attributed_widget="")
+    if since is not None:
+        events = events.filter(created_at__gte=since)
+        lines = lines.filter(order__ordered_at__gte=since)
+    for row in events.values("widget", "version", "event").annotate(n=models.Count("pk")).order_by():
+        entry = line(row["widget"], row["version"])
+        if row["event"] == WidgetEvent.Event.CLICK:
+            entry.clicks += row["n"]
+        else:
+            entry.impressions += row["n"]
+    revenue = models.ExpressionWrapper(models.F("quantity") * models.F("unit_price"),
+                                       output_field=models.DecimalField(max_digits=20, decimal_places=4))
+    attributed = (lines.values("attributed_widget", "attributed_version")
+                  .annotate(orders=models.Count("order", distinct=True), revenue=models.Sum(revenue)).order_by())
+    for row in attributed:
+        entry = line(row["attributed_widget"], row["attributed_version"])
+        entry.orders, entry.revenue = row["orders"], row["revenue"] or Decimal("0")
+    return sorted(stats.values(), key=lambda entry: (entry.widget, -(entry.version or 0)))

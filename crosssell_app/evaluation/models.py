@@ -1,0 +1,27 @@
+"""The app's own models as evaluation specs, each with the same small tuning budget."""
+
+from __future__ import annotations
+
+from crosssell_app.recommenders import MLP, SVD, Hybrid, ItemCF, Popularity, TfidfContent, UserCF
+
+from .protocol import ModelSpec
+
+
+def our_specs(names: list[str] | None = None) -> list[ModelSpec]:
+    """Return specs for ``names`` (all when None). ``hybrid`` is the untuned defaults a shop gets."""
+    specs = [
+        ModelSpec("popularity", Popularity, {"recent_fraction": [1.0, 0.5, 0.25, 0.1]}),
+        ModelSpec("itemcf", ItemCF, {"similarity": ["cosine", "bm25", "rp3beta", "confidence"]}),
+        ModelSpec("usercf", UserCF, {"neighbours": [50, 200], "shrinkage": [0.0, 5.0]}),
+        ModelSpec("svd", SVD, {"factors": [32, 64, 128, 256]}),
+        ModelSpec("content", TfidfContent, {"category_weight": [0.25, 0.5], "ngram_max": [1, 2]}),
+        ModelSpec("mlp", MLP, {"embedding_dim": [32, 64], "negatives": [4, 8]}),
+        ModelSpec("hybrid", Hybrid),
+        ModelSpec("hybrid-tuned", Hybrid, {"beta": [0.3, 0.5], "svd_weight": [0.0, 0.2]}),
+    ]
+    if names is None:
+        return specs
+    unknown = set(names) - {s.name for s in specs}
+    if unknown:
+        raise ValueError(f"unknown models {sorted(unknown)}; choose from {[s.name for s in specs]}")
+    return [s for s in specs if s.name in names]

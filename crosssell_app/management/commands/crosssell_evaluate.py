@@ -1,0 +1,40 @@
+"""Run the offline evaluation protocol on an order export and print the results table."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Evaluate the recommenders offline on an Online Retail style CSV (time split, hide one item per basket)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--csv", dest="csv", default=None, help="order export (default: the shared Online Retail file)"
+        )
+        parser.add_argument("--cut-date", dest="cut_date", default="2011-11-01", help="test orders start on this date")
+        parser.add_argument(
+            "--models",
+            default="popularity,itemcf,svd,content,hybrid",
+            help="comma-separated: popularity,itemcf,usercf,svd,content,mlp,hybrid,hybrid-tuned",
+        )
+        parser.add_argument("--cases", type=int, default=1500, help="most test (and validation) cases")
+
+    def handle(self, *args, **options) -> None:
+        from crosssell_app.evaluation.models import our_specs
+        from crosssell_app.evaluation.online_retail import load_online_retail
+        from crosssell_app.evaluation.protocol import evaluate, to_markdown
+
+        try:
+            specs = our_specs([m.strip() for m in options["models"].split(",") if m.strip()])
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        lines = load_online_retail(options["csv"])
+        table = evaluate(
+            lines,
+            options["cut_date"],
+            specs,
+            max_cases=options["cases"],
+            log=lambda message: self.stderr.write(message),
+        )
+        self.stdout.write(to_markdown(table))

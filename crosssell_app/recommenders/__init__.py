@@ -1,0 +1,42 @@
+"""Recommendation algorithms: pure numpy/scipy/scikit-learn, TensorFlow only inside :class:`MLP`.
+
+Importing this package never imports Django or TensorFlow (``mlp`` defers its TensorFlow import
+to ``fit`` and to loading the Keras file).
+"""
+
+from __future__ import annotations
+
+from .base import Recommender, ScoringRecommender
+from .content import TfidfContent
+from .hybrid import Hybrid
+from .itemcf import ItemCF
+from .mlp import MLP
+from .popularity import Popularity
+from .svd import SVD
+from .upgrade import Upgrade
+from .usercf import UserCF
+
+#: every algorithm, by the name the settings and the evaluation use
+ALGORITHMS: dict[str, type[Recommender]] = {
+    "hybrid": Hybrid,
+    "itemcf": ItemCF,
+    "usercf": UserCF,
+    "svd": SVD,
+    "content": TfidfContent,
+    "mlp": MLP,
+    "popularity": Popularity,
+}
+
+__all__ = [
+    "ALGORITHMS",
+    "MLP",
+    "SVD",
+    "Hybrid",
+    "ItemCF",
+    "Popularity",
+    "Recommender",
+    "ScoringRecommender",
+    "TfidfContent",
+    "Upgrade",
+    "UserCF",
+]

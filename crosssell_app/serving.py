@@ -1,0 +1,208 @@
+"""Read published recommendation lists for a product, a user or a basket.
+
+The one service that template tags and the API share. It reads only the published rows of the
+active version and the host's products — never a recommender — so serving a page never loads
+NumPy models or TensorFlow. Each list costs one query whatever its length — the rows joined to
+their products, with :mod:`~crosssell_app.rules` and the merchandiser's blocks applied in SQL and
+the limit set by the database — and a second one only when a merchandiser pinned products to it. With
+``CACHE_TIMEOUT`` the lists are cached under the active version's id, so publishing a new version
+makes every cached list stale at once. The active version's id is itself cached for at most
+``ACTIVE_VERSION_CACHE_TIMEOUT`` seconds (and dropped on ``recommendations_published``), so a
+cached widget costs no query at all and another process sees a new version within that time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from django.core.cache import caches
+from django.db import models
+
+from .conf import crosssell_settings
+from .models import ActiveVersion, Kind, Recommendation
+from .products import get_adapter
+from .rules import Rules, display_related, not_blocked, pins, pins_exist, place_pins
+from .signals import recommendations_published
+
+#: cache key of the active version's id; lists are cached under that id, so a new one makes them stale
+ACTIVE_VERSION_KEY = "crosssell:active-version"
+
+
+@dataclass
+class Pick:
+    """One recommended product with what a widget or an API response shows of it."""
+
+    product: Any
+    title: str
+    url: str
+    price: Decimal | None
+    image: str
+    score: float
+    explanation: dict = field(default_factory=dict)
+    version: int | None = None
+    source_id: Any = None
+    pinned: bool = False
+    rank: int = 0
+    #: where a widget's link goes (the click-recording redirect); set by the template tags
+    link: str = ""
+
+    @property
+    def pk(self) -> Any:
+        return self.product.pk
+
+
+def active_version_id() -> int | None:
+    """Return the id of the version serving reads (one query)."""
+    return ActiveVersion.objects.filter(pk=1).values_list("version_id", flat=True).first()
+
+
+def for_product(kind: str, product: Any, *, limit: int, rules: Rules) -> list[Pick]:
+    """Return up to ``limit`` picks of ``kind`` (together, upgrade, similar) for one product."""
+    pk = getattr(product, "pk", product)
+    rules = _with_excluded(rules, [pk])
+    return _cached(("product", kind, pk, limit, rules.cache_key()),
+                   lambda version: _single_list(kind, models.Q(kind=kind, source_id=pk), [pk], limit, rules, version))
+
+
+def for_user(user: Any, *, limit: int, rules: Rules) -> list[Pick]:
+    """Return the user's own picks, filled up with trending products (only trending when anonymous)."""
+    trending = models.Q(kind=Kind.TRENDING, source__isnull=True, user__isnull=True)
+    user_id = user.pk if user is not None and getattr(user, "is_authenticated", False) else None
+    if user_id is None:
+        rows, order = trending, ("rank",)
+    else:
+        rows = models.Q(kind=Kind.FOR_YOU, user_id=user_id) | trending
+        personal_first = models.Case(models.When(kind=Kind.FOR_YOU, then=0), default=1)
+        order = (personal_first, "rank")
+    # A product may be both personal and trending: fetch twice the limit so dropping repeats
+    # still leaves a full list.
+    return _cached(("user", user_id, limit, rules.cache_key()),
+                   lambda version: _single_list(Kind.FOR_YOU, rows, [], limit, rules, version,
+                                                order=order, fetch=2 * limit))
+
+
+def for_basket(product_ids: Iterable, *, limit: int, rules: Rules) -> list[Pick]:
+    """Return products bought together with the basket's, best first, none already in it.
+
+    A product that goes with several basket items scores the sum of its scores, so it outranks
+    one that goes with a single item.
+    """
+    ids = list(dict.fromkeys(product_ids))[: int(crosssell_settings.MAX_LIMIT)]
+    if not ids:
+        return []
+    rules = _with_excluded(rules, ids)
+
+    def compute(version: int | None) -> list[Pick]:
+        rows, pinned = _fetch(Kind.BOUGHT_TOGETHER, models.Q(kind=Kind.BOUGHT_TOGETHER, source_id__in=ids), ids,
+                              rules, version, order=("rank",))
+        best: dict[Any, Recommendation] = {}
+        totals: dict[Any, float] = {}
+        for row in rows:
+            totals[row.target_id] = totals.get(row.target_id, 0.0) + row.score
+            best.setdefault(row.target_id, row)
+        ordered = sorted(best.values(), key=lambda row: (-totals[row.target_id], row.rank))
+        adapter = get_adapter()
+        picks = [_pick(adapter, row, score=totals[row.target_id]) for row in ordered]
+        return _merge_pins(adapter, picks, pinned, limit)
+
+    return _cached(("basket", tuple(sorted(map(str, ids))), limit, rules.cache_key()), compute)
+
+
+# --- internals ---------------------------------------------------------------------------------
+def _single_list(kind: str, rows_q: models.Q, source_ids: list, limit: int, rules: Rules, version: int | None,
+                 *, order: tuple = ("rank",), fetch: int | None = None) -> list[Pick]:
+    rows, pinned = _fetch(kind, rows_q, source_ids, rules, version, order=order, count=fetch or limit)
+    adapter = get_adapter()
+    return _merge_pins(adapter, [_pick(adapter, row) for row in rows], pinned, limit)
+
+
+def _fetch(kind: str, rows_q: models.Q, source_ids: list, rules: Rules, version: int | None, *, order: tuple,
+           count: int | None = None) -> tuple[list[Recommendation], list]:
+    """Return the active version's rows matching ``rows_q`` and the pins of ``kind``.
+
+    One query reads the rows with their products, rules and blocks applied in SQL, and whether any
+    pin applies; a second one reads the pinned products only when there are pins (or no rows).
+    Pinned products are not left out of the rows here: :func:`_merge_pins` drops the repeats,
+    and ``count`` rows are enough because each repeat is made up for by its pin.
+    """
+    if version is None:
+        version = models.Subquery(ActiveVersion.objects.filter(pk=1).values("version_id")[:1])
+    rows = (Recommendation.objects.filter(rows_q, version_id=version).filter(not_blocked(kind))
+            .annotate(cs_pinned=pins_exist(kind, source_ids)))
+    rows = rules.apply(rows, "target__").select_related(*display_related("target__")).order_by(*order)
+    found = list(rows[:count] if count else rows)
+    pinned = pins(kind, source_ids, rules) if not found or found[0].cs_pinned else []
+    return found, pinned
+
+
+def _pick(adapter, row: Recommendation, *, score: float | None = None) -> Pick:
+    return _shown(adapter, row.target, score=row.score if score is None else score,
+                  explanation=row.explanation if isinstance(row.explanation, dict) else {},
+                  version=row.version_id, source_id=row.source_id)
+
+
+def _shown(adapter, product: Any, **values: Any) -> Pick:
+    """Return a :class:`Pick` of ``product`` with the adapter's title, URL, price and image."""
+    return Pick(product=product, title=adapter.title(product), url=adapter.url(product),
+                price=adapter.price(product), image=adapter.image_url(product), **values)
+
+
+def _merge_pins(adapter, picks: list[Pick], pinned: list[tuple[int, Any, Any]], limit: int) -> list[Pick]:
+    """Drop repeated products, place the pins, cut to ``limit`` and number the ranks from 1."""
+    version = next((pick.version for pick in picks), None)
+    placed_pins, pinned_ids = [], set()
+    for position, source_id, product in pinned:
+        if product.pk not in pinned_ids:
+            pinned_ids.add(product.pk)
+            placed_pins.append((position, _shown(adapter, product, score=0.0, version=version,
+                                                 source_id=source_id, pinned=True)))
+    seen, unique = set(pinned_ids), []
+    for pick in picks:
+        if pick.pk not in seen:
+            seen.add(pick.pk)
+            unique.append(pick)
+    placed = place_pins(unique, placed_pins, limit)
+    for rank, pick in enumerate(placed, start=1):
+        pick.rank = rank
+    return placed
+
+
+def _with_excluded(rules: Rules, ids: Iterable) -> Rules:
+    return replace(rules, exclude_ids=rules.exclude_ids | frozenset(ids))
+
+
+def _cached(key_parts: tuple, compute) -> list[Pick]:
+    """Return ``compute(version)``, from Django's cache under the active version when caching is on."""
+    timeout = int(crosssell_settings.CACHE_TIMEOUT or 0)
+    if timeout <= 0:
+        return compute(None)
+    cache = caches[crosssell_settings.CACHE_ALIAS]
+    version = cache.get(ACTIVE_VERSION_KEY)
+    if version is None:
+        version = active_version_id()
+        if version is None:
+            return []
+        cache.set(ACTIVE_VERSION_KEY, version, min(timeout, int(crosssell_settings.ACTIVE_VERSION_CACHE_TIMEOUT)))
+    key = f"crosssell:{version}:{_digest(key_parts)}"
+    picks = cache.get(key)
+    if picks is None:
+        picks = compute(version)
+        cache.set(key, picks, timeout)
+    return picks
+
+
+def forget_active_version(**kwargs: Any) -> None:
+    """Drop the cached active version id, so the next widget reads (and caches) the new version's lists."""
+    if int(crosssell_settings.CACHE_TIMEOUT or 0) > 0:
+        caches[crosssell_settings.CACHE_ALIAS].delete(ACTIVE_VERSION_KEY)
+
+
+recommendations_published.connect(forget_active_version, dispatch_uid="crosssell_forget_active_version")
+
+
+def _digest(parts: tuple) -> str:
+    return hashlib.sha1(repr(parts).encode()).hexdigest()

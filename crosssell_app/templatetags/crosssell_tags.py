@@ -1,0 +1,171 @@
+"""Template tags that show recommendations: ``{% load crosssell_tags %}``.
+
+Each tag asks :mod:`crosssell_app.serving` for a list, renders an overridable template
+(``crosssell_app/widgets/<name>_<variant>.html``, then ``crosssell_app/widgets/<name>.html``) and
+returns ``""`` when there is nothing to show. A failure is logged and renders nothing: a broken
+recommendation must never break the page around it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django import template
+from django.core.exceptions import ValidationError
+from django.middleware.csrf import get_token
+from django.template.loader import select_template
+from django.urls import NoReverseMatch, reverse
+
+from crosssell_app import serving
+from crosssell_app.attribution import maybe_record_impression
+from crosssell_app.conf import crosssell_settings
+from crosssell_app.explanations import describe
+from crosssell_app.models import Kind
+from crosssell_app.params import clamp_limit, parse_product_pk
+from crosssell_app.products import get_adapter
+from crosssell_app.rules import default_rules, split_words
+from crosssell_app.views import click_url
+
+logger = logging.getLogger(__name__)
+register = template.Library()
+
+
+def _never_raises(func):
+    """Log any exception of a tag and render nothing instead."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except Exception:
+            logger.exception("crosssell tag %s failed; rendering nothing", func.__name__)
+            return ""
+
+    return wrapper
+
+
+@register.simple_tag(takes_context=True)
+@_never_raises
+def frequently_bought_together(context, product, limit: int = 3, variant: str = "", **filters) -> str:
+    """Render the product with its bought-together picks, checkboxes, the total and one add-to-cart form."""
+    picks = _product_picks(Kind.BOUGHT_TOGETHER, "together", product, limit, filters)
+    if not picks:
+        return ""
+    adapter = get_adapter()
+    prices = [adapter.price(product), *(pick.price for pick in picks)]
+    return _render(context, "frequently_bought_together", variant, picks, product=product, widget="together", extra={
+        "product_title": adapter.title(product),
+        "product_price": prices[0],
+        "total": sum((price for price in prices if price is not None), Decimal("0")),
+        "add_to_cart_url": add_to_cart_url(),
+    })
+
+
+@register.simple_tag(takes_context=True)
+@_never_raises
+def upgrade_to(context, product, limit: int = 3, variant: str = "", **filters) -> str:
+    """Render upgrade cards: each with its price difference and why it is the better buy."""
+    picks = _product_picks(Kind.UPGRADE, "upgrade", product, limit, filters)
+    if not picks:
+        return ""
+    base_price = get_adapter().price(product)
+    cards = [(pick, describe(pick.explanation, price=pick.price, base_price=base_price)) for pick in picks]
+    return _render(context, "upgrade_to", variant, picks, product=product, widget="upgrade", extra={"cards": cards})
+
+
+@register.simple_tag(takes_context=True)
+@_never_raises
+def recommended_for_you(context, limit: int = 8, variant: str = "", **filters) -> str:
+    """Render the visitor's personal picks, topped up with trending products."""
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    picks = serving.for_user(user, limit=clamp_limit(limit, 8), rules=_rules([], filters, user=user))
+    if not picks:
+        return ""
+    _link(picks, "for_you", None)
+    return _render(context, "recommended_for_you", variant, picks, product=None, widget="for_you")
+
+
+@register.simple_tag(takes_context=True)
+@_never_raises
+def complete_the_cart(context, products, limit: int = 4, variant: str = "", **filters) -> str:
+    """Render what goes with the cart's products, leaving out what is already in it."""
+    ids = list(_product_ids(products))
+    picks = serving.for_basket(ids, limit=clamp_limit(limit, 4), rules=_rules(ids, filters))
+    if not picks:
+        return ""
+    _link(picks, "cart", None)
+    return _render(context, "complete_the_cart", variant, picks, product=None, widget="cart",
+                   extra={"add_to_cart_url": add_to_cart_url()})
+
+
+def add_to_cart_url() -> str:
+    """Return ``ADD_TO_CART_URL`` resolved: a URL name is reversed, anything else is a path."""
+    target = crosssell_settings.ADD_TO_CART_URL
+    if not target:
+        return ""
+    try:
+        return reverse(target)
+    except NoReverseMatch:
+        return str(target)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+def _product_picks(kind: str, widget: str, product: Any, limit: Any, filters: dict) -> list[serving.Pick]:
+    """Return the linked picks of ``kind`` for ``product`` (default length 3)."""
+    picks = serving.for_product(kind, product, limit=clamp_limit(limit, 3), rules=_rules([product], filters))
+    _link(picks, widget, product)
+    return picks
+
+
+def _rules(exclude: Iterable, filters: dict[str, Any], *, user: Any = None):
+    """Return the rules of a widget; ``user`` (personal picks only) leaves out what they bought."""
+    return default_rules(
+        exclude_ids=[getattr(item, "pk", item) for item in exclude], user=user,
+        categories=split_words(filters.get("category")), exclude_categories=split_words(filters.get("exclude_category")),
+        min_price=_price(filters.get("min_price")), max_price=_price(filters.get("max_price")),
+    )
+
+
+def _price(value: Any) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def _product_ids(products: Any) -> Iterable:
+    """Yield the pks of a cart given as products, pks, or dicts/objects with a ``product``."""
+    for item in products or ():
+        item = item.get("product", item) if isinstance(item, dict) else getattr(item, "product", item)
+        try:
+            yield parse_product_pk(item)
+        except ValidationError:
+            logger.warning("complete_the_cart skipped %r: not a product", item)
+
+
+def _link(picks: list[serving.Pick], widget: str, product: Any) -> None:
+    """Point each pick at the click-recording redirect, or (its URLs not included) at the product with ``?cs=``."""
+    source = getattr(product, "pk", product)
+    for pick in picks:
+        try:
+            pick.link = click_url(widget, pick.pk, source_pk=source, version=pick.version)
+        except NoReverseMatch:
+            separator = "&" if "?" in pick.url else "?"
+            pick.link = f"{pick.url}{separator}{urlencode({crosssell_settings.WIDGET_PARAM: widget})}"
+
+
+def _render(context, name: str, variant: str, picks: list[serving.Pick], *, product: Any, widget: str,
+            extra: dict[str, Any] | None = None) -> str:
+    names = [f"crosssell_app/widgets/{name}.html"]
+    if variant:
+        names.insert(0, f"crosssell_app/widgets/{name}_{variant}.html")
+    request = context.get("request")
+    maybe_record_impression(request, widget, source=product, version=picks[0].version)
+    values = {"picks": picks, "product": product, "widget": widget, "request": request, **(extra or {})}
+    if request is not None:
+        # Rendered without the request so the host's context processors (and their queries) stay out.
+        values["csrf_token"] = get_token(request)
+    return select_template(names).render(values)

@@ -1,0 +1,95 @@
+"""Near-real-time bought-together updates: fold a new order into the active lists at once.
+
+Enabled by ``REALTIME_UPDATES``. When an order is recorded (``order_recorded``, sent on
+commit) the lists of its products in the *active* version are updated in place, without a
+retrain. The rule, chosen to respect the model's ranking while showing new evidence:
+
+* every listed pair gets its fresh co-purchase count in ``explanation["orders_together"]``;
+* the model's order of the existing entries is kept (the model saw more than counts);
+* a product bought with the source for the first time enters the list right after the last
+  entry with at least as many co-purchases (so a first co-purchase of a product whose list
+  held only content-based guesses goes to the top), and the list is cut back to ``TOP_K``.
+
+Counts come from one aggregate query per product over the order lines, so they are exact, not
+increments that drift. The version id does not change, so with ``CACHE_TIMEOUT`` on a widget
+cached before the update shows the old list until its entry expires. The next full retrain
+replaces all of it. A retrain that publishes while
+an update runs wins: the update locks the active-version row and writes to the version it read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F
+
+from ..conf import crosssell_settings
+from ..models import Kind, OrderLine, Recommendation, RecommendationVersion
+from ..signals import recommendations_published
+from .publishing import lock_active_row
+
+logger = logging.getLogger(__name__)
+
+#: an order with more products than this only updates the lists of its first ones
+MAX_PRODUCTS = 50
+
+
+def co_purchase_counts(source: Any, targets: Iterable[Any]) -> dict[Any, int]:
+    """Return, per target, how many orders hold both ``source`` and the target."""
+    orders = OrderLine.objects.filter(product_id=source).values("order_id")
+    counts = (OrderLine.objects.filter(order_id__in=orders, product_id__in=list(targets))
+              .values("product_id").annotate(n=Count("order_id")).values_list("product_id", "n"))
+    return dict(counts)
+
+
+def merge(current: list[tuple[Any, float, dict]], counts: dict[Any, int], bought_with: Iterable[Any],
+          k: int) -> list[tuple[Any, float, dict]]:
+    """Return the updated list of ``(target, score, explanation)`` by the module's rule."""
+    merged = [(target, score, {**explanation, "orders_together": counts.get(target, 0)})
+              for target, score, explanation in current]
+    listed = {target for target, _, _ in merged}
+    newcomers = sorted((t for t in set(bought_with) - listed if counts.get(t, 0) > 0),
+                       key=lambda t: (-counts[t], str(t)))
+    for target in newcomers:
+        n = counts[target]
+        at = 0
+        for position, (_, _, explanation) in enumerate(merged):
+            if explanation["orders_together"] >= n:
+                at = position + 1
+        score = merged[at - 1][1] if at else (merged[0][1] if merged else float(n))
+        merged.insert(at, (target, score, {"orders_together": n, "realtime": True}))
+    return merged[:k]
+
+
+def update_for_order(order_id: int) -> int:
+    """Update the active bought-together lists of the order's products; return the lists changed."""
+    products = list(OrderLine.objects.filter(order_id=order_id).order_by("pk")
+                    .values_list("product_id", flat=True)[:MAX_PRODUCTS])
+    if len(products) < 2:
+        return 0
+    k = crosssell_settings.TOP_K
+    with transaction.atomic():
+        active = lock_active_row()
+        version = active.version_id
+        if version is None:
+            return 0
+        added = 0
+        for source in products:
+            rows = Recommendation.objects.filter(version_id=version, kind=Kind.BOUGHT_TOGETHER, source_id=source)
+            current = list(rows.order_by("rank").values_list("target_id", "score", "explanation"))
+            others = [p for p in products if p != source]
+            counts = co_purchase_counts(source, {t for t, _, _ in current} | set(others))
+            updated = merge(current, counts, others, k)
+            added += len(updated) - len(current)
+            rows.delete()
+            Recommendation.objects.bulk_create(
+                Recommendation(version_id=version, kind=Kind.BOUGHT_TOGETHER, source_id=source, target_id=target,
+                               rank=rank, score=score, explanation=explanation)
+                for rank, (target, score, explanation) in enumerate(updated, start=1)
+            )
+        RecommendationVersion.objects.filter(pk=version).update(row_count=F("row_count") + added)
+        transaction.on_commit(lambda: recommendations_published.send(sender=RecommendationVersion, version=version))
+    return len(products)

@@ -1,0 +1,379 @@
+"""The retrain, step by step: snapshot the data, fit each recommender, evaluate, publish.
+
+Each step is a function of a run id, so the same code runs in-process (``crosssell_retrain
+--sync``, :func:`retrain_in_process`) and as Celery tasks on any number of workers
+(:mod:`crosssell_app.tasks`): one task prepares the dataset, one task per recommender (plus one
+for the holdout evaluation) fits and computes that model's lists, and the last part to finish
+triggers the publish. Steps record their progress, wall time and peak memory on the run.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from ..conf import crosssell_settings
+from ..evaluation.metrics import hit_rate, ndcg
+from ..evaluation.protocol import peak_rss_during
+from ..models import Kind, RecommendationVersion, TrainingRun
+from . import files, publishing, runs
+from .dataset import Dataset, build_dataset, co_purchase_counts
+
+logger = logging.getLogger(__name__)
+
+HOLDOUT = "holdout"
+#: share of the latest orders whose last item the holdout hides, and the most cases scored
+HOLDOUT_SHARE = 0.1
+HOLDOUT_MAX_CASES = 2000
+HOLDOUT_K = 10
+TRENDING_DAYS = 30
+#: starts of one part (redeliveries and retries included) before the run is failed
+MAX_PART_ATTEMPTS = 8
+#: kinds a recommender publishes when its settings entry does not say
+MODEL_KINDS = (Kind.BOUGHT_TOGETHER, Kind.SIMILAR, Kind.FOR_YOU)
+UPGRADE_KINDS = (Kind.UPGRADE,)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One enabled recommender: its settings name, class, constructor options and kinds."""
+
+    name: str
+    cls: type
+    options: dict
+    kinds: tuple[str, ...]
+
+    def build(self) -> Any:
+        return self.cls(**self.options)
+
+
+def recommender_specs() -> list[Spec]:
+    """Return the enabled recommenders of ``RECOMMENDERS``, each kind owned by the first that lists it.
+
+    An entry may name its ``kinds``; otherwise a model with ``upgrades_batch`` publishes
+    upgrades and any other model bought-together, similar and for-you lists.
+    """
+    specs, owned = [], set()
+    for name, entry in crosssell_settings.RECOMMENDERS.items():
+        if not entry or entry.get("enabled", True) is False:
+            continue
+        try:
+            cls = import_string(entry["class"]) if isinstance(entry["class"], str) else entry["class"]
+        except ImportError as exc:
+            raise ImproperlyConfigured(f"CROSSSELL['RECOMMENDERS'][{name!r}]: {exc}") from exc
+        kinds = entry.get("kinds") or (UPGRADE_KINDS if hasattr(cls, "upgrades_batch") else MODEL_KINDS)
+        mine = tuple(str(kind) for kind in kinds if kind not in owned)
+        owned.update(mine)
+        specs.append(Spec(name, cls, dict(entry.get("options") or {}), mine))
+    return specs
+
+
+def parts() -> list[str]:
+    """Return the names of the parallel parts of a run: one per recommender, then the holdout."""
+    return [spec.name for spec in recommender_specs()] + [HOLDOUT]
+
+
+# ---------------------------------------------------------------------------- step bookkeeping
+def measured(run_id: int, step: str, function: Callable[[], Any]) -> Any:
+    """Run ``function`` as step ``step`` of the run: record it as current, then its time and peak memory."""
+    runs.update_json(run_id, "progress", step, {"done": 0, "total": 1}, current_step=step)
+    with runs.heartbeat(run_id):
+        result, seconds, peak_mb = peak_rss_during(function)
+    runs.update_json(run_id, "timings", step, {"seconds": round(seconds, 3), "peak_mb": round(peak_mb, 1)})
+    runs.update_json(run_id, "progress", step, {"done": 1, "total": 1})
+    return result
+
+
+def _require_running(run_id: int) -> None:
+    if not runs.is_running(run_id):
+        raise RunEnded(run_id)
+
+
+class RunEnded(Exception):
+    """The run was failed (by another part or the reaper) or already finished: stop quietly."""
+
+
+# ---------------------------------------------------------------------------- steps
+def prepare(run_id: int) -> list[str]:
+    """Snapshot the shop's data for the run and return the parts to fit."""
+    _require_running(run_id)
+
+    def step() -> Dataset:
+        dataset = build_dataset()
+        with files.atomic_path(files.run_dir(run_id, create=True) / files.DATASET) as path:
+            dataset.save(path)
+        return dataset
+
+    dataset = measured(run_id, "dataset", step)
+    TrainingRun.objects.filter(pk=run_id).update(data_sizes=dataset.sizes())
+    if dataset.orders.nnz == 0:
+        raise ValueError("There are no orders to learn from; import history or record orders first.")
+    return parts()
+
+
+def load_dataset(run_id: int) -> Dataset:
+    return Dataset.load(files.run_dir(run_id) / files.DATASET)
+
+
+def fit_part(run_id: int, part: str) -> bool:
+    """Fit one part (a recommender, or the holdout evaluation); return True if it was the last one.
+
+    Parts are counted as they start: a part whose worker keeps dying (redelivered after each
+    death) would otherwise loop for ever, heartbeat and all, so the reaper never sees it.
+    """
+    _require_running(run_id)
+    attempts = runs.count_attempt(run_id, part)
+    if attempts > MAX_PART_ATTEMPTS:
+        raise RuntimeError(f"Part {part!r} was started {attempts} times without finishing (its worker died each "
+                           "time; out of memory?). Giving up; the previous version stays active.")
+    dataset = load_dataset(run_id)
+    if part == HOLDOUT:
+        metrics = measured(run_id, "holdout", lambda: evaluate(dataset))
+        TrainingRun.objects.filter(pk=run_id).update(metrics=metrics)
+    else:
+        spec = next((s for s in recommender_specs() if s.name == part), None)
+        if spec is None:
+            raise ValueError(f"Recommender {part!r} is not in the RECOMMENDERS setting any more.")
+        model = measured(run_id, f"fit:{part}", lambda: fit_model(spec, dataset, files.run_dir(run_id)))
+        measured(run_id, f"lists:{part}", lambda: compute_lists(spec, model, dataset, files.run_dir(run_id)))
+    return finish_part(run_id, part)
+
+
+def finish_part(run_id: int, part: str) -> bool:
+    """Record ``part`` as done; return True for exactly one caller: the one that completed the set.
+
+    This is the fan-in of the fan-out, kept in the run row rather than in a Celery chord, so it
+    needs no result backend and a redelivered part cannot trigger a second publish.
+    """
+    with transaction.atomic():
+        run = TrainingRun.objects.select_for_update().only("progress", "status").get(pk=run_id)
+        progress = {**run.progress, f"part:{part}": {"done": 1, "total": 1}}
+        last = (run.status == TrainingRun.Status.RUNNING and "write" not in progress
+                and all(progress.get(f"part:{name}", {}).get("done") for name in parts()))
+        if last:
+            progress["write"] = {"done": 0, "total": None}
+        TrainingRun.objects.filter(pk=run_id).update(progress=progress)
+    return last
+
+
+def fit_model(spec: Spec, dataset: Dataset, folder) -> Any:
+    """Fit ``spec`` on the dataset (with customer and view matrices when it takes them) and save it."""
+    model = spec.build()
+    accepted = inspect.signature(model.fit).parameters
+    extra = {}
+    if "user_interactions" in accepted:
+        extra["user_interactions"] = dataset.customers
+    if "view_interactions" in accepted and dataset.views.nnz:
+        extra["view_interactions"] = dataset.views
+    model.fit(dataset.orders, dataset.items, **extra)
+    if hasattr(model, "save"):
+        with files.atomic_path(folder / f"model-{spec.name}.npz") as path:
+            model.save(path)
+    return model
+
+
+def compute_lists(spec: Spec, model: Any, dataset: Dataset, folder) -> dict[str, int]:
+    """Compute the top-K lists of every kind ``spec`` owns and save each to ``lists-<kind>.npz``."""
+    k = crosssell_settings.TOP_K
+    everything = np.arange(dataset.n_items)
+    sizes = {}
+    for kind in spec.kinds:
+        explanations: list[list[dict]] | None = None
+        sources, users = everything, np.empty(0, dtype=np.int64)
+        if kind == Kind.BOUGHT_TOGETHER:
+            ids, scores = model.complete_basket_batch(everything, k)
+            counts = co_purchase_counts(dataset.orders, everything, ids)
+            explanations = [[{"orders_together": int(n)} for n in row] for row in counts]
+        elif kind == Kind.SIMILAR:
+            ids, scores = model.similar_items_batch(everything, k)
+        elif kind == Kind.UPGRADE:
+            ids, scores = model.upgrades_batch(everything, k)
+            explanations = [[model.explain(int(s), int(t)) if t >= 0 else {} for t in row]
+                            for s, row in zip(everything, ids)]
+        elif kind == Kind.FOR_YOU:
+            sources, users, ids, scores = _for_you(model, dataset, k)
+        else:
+            raise ValueError(f"{spec.name} cannot publish lists of kind {kind!r}")
+        with files.atomic_path(folder / f"lists-{kind}.npz") as path:
+            np.savez(path, sources=sources, users=users, ids=ids, scores=scores,
+                     explanations=np.frombuffer(json.dumps(explanations).encode(), dtype=np.uint8))
+        sizes[kind] = int(np.count_nonzero(ids >= 0))
+    return sizes
+
+
+def _for_you(model: Any, dataset: Dataset, k: int):
+    """Return per-user lists: ``complete_basket`` of everything each Django user bought."""
+    rows = np.flatnonzero(dataset.customer_users >= 0)
+    ids = np.full((len(rows), k), -1, dtype=np.int64)
+    scores = np.full((len(rows), k), np.nan)
+    matrix = dataset.customers
+    for r, row in enumerate(rows):
+        basket = matrix.indices[matrix.indptr[row]:matrix.indptr[row + 1]]
+        found, values = model.complete_basket(basket, k)
+        ids[r, :len(found)], scores[r, :len(found)] = found[:k], values[:k]
+    return np.full(len(rows), -1, dtype=np.int64), dataset.customer_users[rows], ids, scores
+
+
+def evaluate(dataset: Dataset) -> dict[str, Any]:
+    """Score the bought-together model on a time-split holdout: HR@10 and NDCG@10.
+
+    The latest ``HOLDOUT_SHARE`` of orders with two or more items each hide their last
+    recorded item; a fresh model is fitted without those items and asked to complete the rest.
+    """
+    spec = next((s for s in recommender_specs() if Kind.BOUGHT_TOGETHER in s.kinds), None)
+    if spec is None:
+        return {}
+    orders = dataset.orders.tocsr()
+    n_orders = orders.shape[0]
+    latest = np.arange(int(n_orders * (1 - HOLDOUT_SHARE)), n_orders)
+    sizes = np.diff(orders.indptr)
+    cases = latest[(sizes[latest] >= 2) & (dataset.order_last[latest] >= 0)][-HOLDOUT_MAX_CASES:]
+    if len(cases) == 0:
+        return {"cases": 0, "model": spec.name}
+    hidden = dataset.order_last[cases]
+    mask = sp.csr_matrix((np.ones(len(cases), dtype=orders.dtype), (cases, hidden)), shape=orders.shape)
+    train = (orders - orders.multiply(mask)).tocsr()
+    train.eliminate_zeros()
+    model = spec.build().fit(train, dataset.items)
+    ranked = np.full((len(cases), HOLDOUT_K), -1, dtype=np.int64)
+    for r, row in enumerate(cases):
+        basket = orders.indices[orders.indptr[row]:orders.indptr[row + 1]]
+        basket = basket[basket != hidden[r]]
+        found = np.asarray(model.complete_basket(basket, HOLDOUT_K)[0])[:HOLDOUT_K]
+        ranked[r, :len(found)] = found
+    return {"model": spec.name, "cases": len(cases),
+            f"hr@{HOLDOUT_K}": round(hit_rate(ranked, hidden, HOLDOUT_K), 4),
+            f"ndcg@{HOLDOUT_K}": round(ndcg(ranked, hidden, HOLDOUT_K), 4)}
+
+
+def publish(run_id: int) -> int | None:
+    """Write every computed list as a new version, activate it, prune old ones; return the version id.
+
+    Returns None when the run lost its claim meanwhile (failed by the reaper, or published by a
+    duplicate task): then nothing was switched.
+    """
+    _require_running(run_id)
+    run = TrainingRun.objects.get(pk=run_id)
+    dataset = load_dataset(run_id)
+    folder = files.run_dir(run_id)
+    version = publishing.create_version(run)
+    total = _row_count(folder)
+    last_report = [0.0]
+
+    def progress(written: int) -> None:
+        if time.monotonic() - last_report[0] > 1.0:  # the run row is not a log: at most one update a second
+            last_report[0] = time.monotonic()
+            runs.update_json(run_id, "progress", "write", {"done": written, "total": total})
+
+    written = measured(run_id, "write", lambda: publishing.write_rows(version, _all_rows(dataset, folder), progress))
+    _refuse_empty(written)
+
+    def switch() -> bool:
+        if not publishing.activate(version, run):
+            return False
+        pruned = publishing.prune_versions()
+        kept_runs = set(RecommendationVersion.objects.filter(run__isnull=False).values_list("run_id", flat=True))
+        files.prune_run_dirs(kept_runs | {run_id})
+        files.remove_run_files(run_id, keep_models=True)
+        logger.info("Published version %s (%s rows); pruned versions %s", version.pk, written, pruned)
+        return True
+
+    return version.pk if measured(run_id, "activate", switch) else None
+
+
+def _row_count(folder) -> int:
+    """Return how many list rows the run's files hold (trending, at most ``TOP_K``, included)."""
+    total = crosssell_settings.TOP_K
+    for path in folder.glob("lists-*.npz"):
+        with np.load(path, allow_pickle=False) as data:
+            total += int(np.count_nonzero(data["ids"] >= 0))
+    return total
+
+
+def _refuse_empty(written: int) -> None:
+    """Never replace served lists with nothing: a run that produced no rows fails instead."""
+    active = publishing.active_version_id()
+    if written == 0 and active is not None:
+        raise ValueError("The retrain produced no recommendations; the previous version stays active.")
+
+
+def _all_rows(dataset: Dataset, folder):
+    pks = dataset.product_pks.tolist()
+    for path in sorted(folder.glob("lists-*.npz")):
+        kind = path.stem[len("lists-"):]
+        with np.load(path, allow_pickle=False) as data:
+            ids, scores, users = data["ids"], data["scores"], data["users"]
+            sources = [None if s < 0 else pks[s] for s in data["sources"].tolist()]
+            explanations = json.loads(data["explanations"].tobytes())
+        explain = (lambda r, c, given=explanations: given[r][c]) if explanations else None
+        yield from publishing.top_k_rows(kind, sources, ids, scores, pks, explain,
+                                         user_ids=users.tolist() if len(users) else None)
+    yield from trending_rows(dataset)
+
+
+def trending_rows(dataset: Dataset):
+    """Yield the trending list: the products in most orders of the data's last ``TRENDING_DAYS`` days."""
+    if not len(dataset.order_times):
+        return
+    recent = dataset.order_times >= dataset.order_times.max() - TRENDING_DAYS * 86400
+    counts = np.asarray(dataset.orders[np.flatnonzero(recent)].sum(axis=0)).ravel()
+    k = crosssell_settings.TOP_K
+    best = np.lexsort((np.arange(len(counts)), -counts))[:k]
+    pks = dataset.product_pks.tolist()
+    for rank, item in enumerate((i for i in best if counts[i] > 0), start=1):
+        yield publishing.Row(Kind.TRENDING, None, None, pks[item], rank, float(counts[item]),
+                             {f"orders_last_{TRENDING_DAYS}_days": int(counts[item])})
+
+
+# ---------------------------------------------------------------------------- in-process driver
+def retrain_in_process(*, trigger: str, user=None, on_step: Callable[[str], None] | None = None) -> TrainingRun:
+    """Retrain in this process (no worker needed) and return the finished, or coalesced, run.
+
+    ``on_step(name)`` is called after each step, for a progress bar.
+    """
+    run = runs.open_run(trigger=trigger, user=user, status=TrainingRun.Status.RUNNING)
+    if run.status != TrainingRun.Status.RUNNING:
+        return run
+    notify = on_step or (lambda name: None)
+    try:
+        names = prepare(run.pk)
+        notify("dataset")
+        for part in names:
+            fit_part(run.pk, part)
+            notify(part)
+        if publish(run.pk) is not None:
+            runs.succeed(run.pk)
+        notify("write")
+    except RunEnded:
+        pass
+    except Exception as exc:
+        runs.fail(run.pk, exc)
+        logger.exception("Retrain run %s failed", run.pk)
+    return TrainingRun.objects.get(pk=run.pk)
+
+
+def ordered_timings(run: TrainingRun) -> list[tuple[str, dict]]:
+    """Return the run's ``(step, timing)`` pairs in the order the steps run (JSON columns lose it)."""
+    rank = {"dataset": 0, "holdout": 3, "write": 4, "activate": 5}
+
+    def key(item: tuple[str, dict]) -> tuple[int, str]:
+        step = item[0]
+        return rank.get(step, 1 if step.startswith("fit:") else 2), step
+
+    return sorted((run.timings or {}).items(), key=key)
+
+
+def steps_of_a_run() -> list[str]:
+    """Return the step names :func:`retrain_in_process` reports, in order (for a progress bar)."""
+    return ["dataset", *parts(), "write"]

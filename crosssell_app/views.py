@@ -1,0 +1,58 @@
+"""The click-recording redirect that widget links go through."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from .attribution import record_click
+from .conf import crosssell_settings
+from .params import parse_product_pk
+from .products import get_adapter
+
+
+def click_url(widget: str, target_pk, *, source_pk=None, version: int | None = None) -> str:
+    """Return the link a widget shows for ``target_pk``: it records the click, then redirects."""
+    url = reverse("crosssell:click", kwargs={"widget": widget, "target": target_pk})
+    query = {key: value for key, value in (("from", source_pk), ("v", version)) if value is not None}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+@never_cache
+def click(request: HttpRequest, widget: str, target: str) -> HttpResponseRedirect:
+    """Record a click on ``target`` in ``widget`` and redirect to the product's own page.
+
+    The product page's URL gets the widget in ``WIDGET_PARAM`` so the view it records knows its
+    source. Only the product's own URL is ever a destination: the view is no open redirect.
+    """
+    adapter = get_adapter()
+    try:
+        target_pk = parse_product_pk(target)
+    except ValidationError:
+        raise Http404(_("No such product."))
+    source_pk = _optional_pk(request.GET.get("from"))
+    found = {product.pk: product for product in adapter.get_queryset().filter(pk__in=[target_pk, source_pk])}
+    product = found.get(target_pk)
+    destination = adapter.url(product) if product is not None else ""
+    if not destination:
+        raise Http404(_("No such product."))
+    raw_version = request.GET.get("v", "")
+    version = int(raw_version) if raw_version.isdigit() and int(raw_version) < 2**31 else None
+    record_click(request, widget, product, source=source_pk if source_pk in found else None, version=version)
+    separator = "&" if "?" in destination else "?"
+    return HttpResponseRedirect(f"{destination}{separator}{urlencode({crosssell_settings.WIDGET_PARAM: widget})}")
+
+
+def _optional_pk(raw):
+    """Return ``raw`` as a product pk, or None when it is missing or malformed (a source is optional)."""
+    if not raw:
+        return None
+    try:
+        return parse_product_pk(raw)
+    except ValidationError:
+        return None

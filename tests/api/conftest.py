@@ -1,0 +1,34 @@
+import sys
+import types
+
+import pytest
+from rest_framework.test import APIClient
+
+from crosssell_app.models import TrainingRun
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def admin_api(admin_user):
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    return client
+
+
+@pytest.fixture
+def fake_training(monkeypatch):
+    """Stand in for ``crosssell_app.training.request_retrain`` (no real training) and record its calls."""
+    calls = []
+
+    def request_retrain(*, trigger, user):
+        calls.append((trigger, user))
+        return TrainingRun.objects.create(trigger=trigger, requested_by=user)
+
+    module = types.ModuleType("crosssell_app.training")
+    module.request_retrain = request_retrain
+    monkeypatch.setitem(sys.modules, "crosssell_app.training", module)
+    return calls

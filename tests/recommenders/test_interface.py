@@ -1,0 +1,202 @@
+"""The contract every recommender keeps, checked once for all of them (implicit's shared-test idea)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from crosssell_app.recommenders import (
+    MLP,
+    SVD,
+    Hybrid,
+    ItemCF,
+    Popularity,
+    Recommender,
+    TfidfContent,
+    UserCF,
+)
+
+from .conftest import COLD_BARE, COLD_WITH_TEXT, GARDEN, KITCHEN, N_ITEMS
+
+#: every algorithm with a configuration small enough for the 10-item test shop
+CONFIGS = {
+    "itemcf-cosine": lambda: ItemCF(similarity="cosine", neighbours=5),
+    "itemcf-lift": lambda: ItemCF(similarity="lift", neighbours=5),
+    "itemcf-jaccard": lambda: ItemCF(similarity="jaccard", neighbours=5, min_support=2),
+    "itemcf-bm25": lambda: ItemCF(similarity="bm25", neighbours=5),
+    "itemcf-confidence": lambda: ItemCF(similarity="confidence", neighbours=5),
+    "itemcf-rp3beta": lambda: ItemCF(similarity="rp3beta", neighbours=5),
+    "usercf": lambda: UserCF(neighbours=20),
+    "svd": lambda: SVD(factors=2),
+    "content": lambda: TfidfContent(neighbours=5),
+    "mlp": lambda: MLP(
+        embedding_dim=8, hidden=8, epochs=8, positive_pairs=4000, batch_size=128, learning_rate=0.02, patience=2
+    ),
+    "popularity": lambda: Popularity(),
+    "hybrid": lambda: Hybrid(neighbours=5, factors=2),
+    "hybrid-with-svd": lambda: Hybrid(neighbours=5, factors=2, svd_weight=0.3, content_weight=0.2),
+}
+#: models that learn who is bought with whom (popularity does not; content reads descriptions)
+LEARNS_COMPLEMENTS = [name for name in CONFIGS if name not in ("popularity",)]
+
+
+@pytest.fixture(scope="module", params=list(CONFIGS))
+def fitted(request, two_clusters, catalogue) -> tuple[str, Recommender]:
+    return request.param, CONFIGS[request.param]().fit(two_clusters, catalogue)
+
+
+def _assert_answer_shape(ids: np.ndarray, scores: np.ndarray, n: int) -> None:
+    assert ids.dtype == np.int64 and ids.ndim == 1 and scores.ndim == 1
+    assert len(ids) == len(scores) <= n
+    assert np.all(np.diff(scores) <= 1e-12), "scores are best first"
+    assert len(set(ids.tolist())) == len(ids), "no item twice"
+
+
+class TestEveryRecommender:
+    """One shared specification that each algorithm passes."""
+
+    def test_fit_returns_self_and_records_the_item_count(self, two_clusters, catalogue):
+        for make in CONFIGS.values():
+            if make().__class__ is MLP:
+                continue  # MLP is fitted once by the `fitted` fixture; here only the cheap ones
+            model = make()
+            assert model.fit(two_clusters, catalogue) is model
+            assert model.n_items_ == N_ITEMS
+
+    def test_complements_of_a_kitchen_item_come_from_the_kitchen(self, fitted):
+        name, model = fitted
+        if name not in LEARNS_COMPLEMENTS:
+            pytest.skip("popularity ignores the basket by design")
+        ids, scores = model.complete_basket([KITCHEN[0]], n=2)
+        _assert_answer_shape(ids, scores, 2)
+        assert set(ids.tolist()) <= set(KITCHEN[1:]) | {COLD_WITH_TEXT}, (name, ids)
+
+    def test_a_garden_basket_is_completed_from_the_garden(self, fitted):
+        name, model = fitted
+        if name not in LEARNS_COMPLEMENTS or name == "content":
+            pytest.skip("needs co-purchase data")
+        ids, _ = model.complete_basket(GARDEN[:2], n=2)
+        assert set(ids.tolist()) <= set(GARDEN[2:])
+
+    def test_answers_never_contain_the_query_items(self, fitted):
+        _, model = fitted
+        assert KITCHEN[0] not in model.similar_items(KITCHEN[0], n=N_ITEMS)[0]
+        ids, _ = model.complete_basket([KITCHEN[0], GARDEN[0]], n=N_ITEMS)
+        assert not {KITCHEN[0], GARDEN[0]} & set(ids.tolist())
+
+    def test_empty_basket_and_unknown_items_give_empty_answers(self, fitted):
+        _, model = fitted
+        for ids, scores in (
+            model.complete_basket([], n=5),
+            model.complete_basket([N_ITEMS + 3, -1], n=5),
+            model.similar_items(N_ITEMS + 3, n=5),
+            model.similar_items(-1, n=5),
+        ):
+            assert len(ids) == 0 and len(scores) == 0 and ids.dtype == np.int64
+
+    def test_unknown_items_in_a_basket_are_ignored(self, fitted):
+        _, model = fitted
+        with_unknown = model.complete_basket([KITCHEN[0], 999], n=3)
+        alone = model.complete_basket([KITCHEN[0]], n=3)
+        np.testing.assert_array_equal(with_unknown[0], alone[0])
+
+    def test_never_bought_items_are_never_recommended_by_sales_based_models(self, fitted):
+        name, model = fitted
+        if name == "content":
+            pytest.skip("content may recommend unsold items: that is its purpose")
+        for query in KITCHEN + GARDEN:
+            ids, _ = model.complete_basket([query], n=N_ITEMS)
+            assert COLD_BARE not in ids
+
+    def test_batch_forms_equal_the_single_queries_padded(self, fitted):
+        _, model = fitted
+        queries = [KITCHEN[0], GARDEN[1], COLD_BARE, 999]
+        for batch, single in (
+            (model.similar_items_batch, model.similar_items),
+            (model.complete_basket_batch, lambda i, n: model.complete_basket([i], n)),
+        ):
+            ids, scores = batch(queries, n=4)
+            assert ids.shape == scores.shape == (4, 4)
+            for row, query in enumerate(queries):
+                expected_ids, expected_scores = single(query, 4)
+                k = len(expected_ids)
+                np.testing.assert_array_equal(ids[row, :k], expected_ids)
+                np.testing.assert_allclose(scores[row, :k], expected_scores, rtol=1e-5)
+                assert np.all(ids[row, k:] == -1) and np.all(np.isnan(scores[row, k:]))
+
+    def test_save_and_load_give_identical_answers(self, fitted, tmp_path):
+        _, model = fitted
+        path = tmp_path / "model.npz"
+        model.save(path)
+        loaded = type(model).load(path)
+        assert loaded.get_params() == model.get_params()
+        for query in (KITCHEN[0], GARDEN[2], COLD_WITH_TEXT):
+            for a, b in zip(model.similar_items(query, 5), loaded.similar_items(query, 5)):
+                np.testing.assert_array_equal(a, b)
+        for a, b in zip(model.complete_basket(KITCHEN[:2], 5), loaded.complete_basket(KITCHEN[:2], 5)):
+            np.testing.assert_array_equal(a, b)
+
+    def test_a_one_item_catalogue_recommends_nothing(self, fitted):
+        name, _ = fitted
+        model = CONFIGS[name]().fit(sp.csr_matrix(np.ones((5, 1))), {"text": ["mug"]})
+        assert len(model.complete_basket([0], n=3)[0]) == 0
+        assert len(model.similar_items(0, n=3)[0]) == 0
+
+    def test_no_item_table_and_empty_text_are_accepted(self, two_clusters):
+        for name, make in CONFIGS.items():
+            if name == "mlp":
+                continue
+            for items in (None, {"text": [""] * N_ITEMS, "price": [None] * N_ITEMS}):
+                model = make().fit(two_clusters, items)
+                assert model.complete_basket([KITCHEN[0]], n=3)[0].dtype == np.int64
+
+
+class TestHybridDefaults:
+    """What a new shop gets from ``Hybrid()``."""
+
+    def test_every_product_gets_a_full_list_cold_ones_included(self, two_clusters, catalogue):
+        model = Hybrid().fit(two_clusters, catalogue)
+        for batch in (model.complete_basket_batch, model.similar_items_batch):
+            ids, _ = batch(range(N_ITEMS), n=5)
+            assert np.all(ids >= 0), ids
+
+    def test_a_cold_product_with_text_is_completed_by_its_look_alikes(self, two_clusters, catalogue):
+        model = Hybrid().fit(two_clusters, catalogue)
+        ids, _ = model.similar_items(COLD_WITH_TEXT, n=2)
+        assert set(ids.tolist()) <= set(KITCHEN)
+
+    def test_similar_is_led_by_description_and_bought_together_by_baskets(self, two_clusters, catalogue):
+        model = Hybrid().fit(two_clusters, catalogue)
+        # item 0 "red enamel mug": its look-alike is the unsold "enamel mug blue"
+        similar = model.similar_items(0, n=N_ITEMS)[0].tolist()
+        together = model.complete_basket([0], n=N_ITEMS)[0].tolist()
+        assert similar.index(COLD_WITH_TEXT) < together.index(COLD_WITH_TEXT)
+        assert together[0] in KITCHEN
+
+
+def test_importing_the_recommenders_imports_neither_tensorflow_nor_django():
+    code = (
+        "import sys, crosssell_app.recommenders as r; "
+        "r.ALGORITHMS['mlp']; "
+        "print(sorted(m for m in ('tensorflow', 'keras', 'django') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("fitted", ["mlp"], indirect=True)
+def test_mlp_is_also_saved_in_keras_format(fitted, tmp_path):
+    _, model = fitted
+    model.save(tmp_path / "m.npz")
+    assert (tmp_path / "m.keras").exists()
+    assert MLP.load(tmp_path / "m.npz").keras_model().count_params() == model.keras_model().count_params()
+
+
+def test_loading_with_the_wrong_class_is_refused(two_clusters, tmp_path):
+    Popularity().fit(two_clusters).save(tmp_path / "p.npz")
+    with pytest.raises(TypeError):
+        ItemCF.load(tmp_path / "p.npz")

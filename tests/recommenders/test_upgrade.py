@@ -1,0 +1,268 @@
+"""The up-sell model on small hand-built catalogues with known answers (no database)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from crosssell_app.recommenders.upgrade import Upgrade, added_phrases
+
+NAN = float("nan")
+
+#: index: (title, category, price, available, variant group)
+CATALOGUE = [
+    ("PINK MUG", "Kitchen", 2.0, True, "M1"),  # 0 the source
+    ("JUMBO PINK MUG", "Kitchen", 3.0, True, "M2"),  # 1 an upgrade
+    ("SET OF 6 PINK MUGS", "Kitchen", 5.0, True, "M3"),  # 2 an upgrade
+    ("PINK MUG SAUCER", "Kitchen", 3.0, True, "S1"),  # 3 a complement: always bought with 0
+    ("LARGE PINK MUG", "Kitchen", 4.0, False, "M4"),  # 4 unavailable
+    ("PINK MUG BLUE", "Kitchen", 2.5, True, "M1"),  # 5 a variant of 0
+    ("GOLD PINK MUG", "Kitchen", 10.0, True, "M5"),  # 6 above the band
+    ("CHEAP PINK MUG", "Kitchen", 1.0, True, "M6"),  # 7 below the band
+    ("GARDEN GNOME", "Garden", 5.0, True, "G1"),  # 8 unrelated
+    ("PINK MUG NO PRICE", "Kitchen", NAN, True, "M7"),  # 9 no price
+]
+N = len(CATALOGUE)
+
+
+def items_table(rows=CATALOGUE) -> dict[str, list]:
+    """Return the items mapping the model reads."""
+    return {
+        "text": [r[0] for r in rows],
+        "category": [r[1] for r in rows],
+        "price": [r[2] for r in rows],
+        "available": [r[3] for r in rows],
+        "variant_group": [r[4] for r in rows],
+    }
+
+
+def orders_matrix(saucer_with_mug: bool = True) -> sp.csr_matrix:
+    """Return orders x items: every item bought alone a few times, the saucer often with the mug."""
+    baskets: list[list[int]] = [[i] for i in range(N) for _ in range(3)]
+    baskets += [[0, 3] if saucer_with_mug else [3] for _ in range(12)]
+    baskets += [[0] for _ in range(6)] + [[1, 8], [2, 8]]
+    baskets += [[8] for _ in range(30)]  # unrelated traffic, as in any real shop: lift(0, 3) ~ 3
+    rows = [r for r, basket in enumerate(baskets) for _ in basket]
+    cols = [i for basket in baskets for i in basket]
+    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(baskets), N))
+
+
+def users_matrix() -> sp.csr_matrix:
+    """Return customers x items: mug buyers who also bought mug 1 or 2 (in other orders)."""
+    bought = [[0, 1], [0, 1], [0, 2], [0, 2], [0, 3], [1], [2], [8]]
+    rows = [r for r, items in enumerate(bought) for _ in items]
+    cols = [i for items in bought for i in items]
+    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(bought), N))
+
+
+@pytest.fixture(scope="module")
+def model() -> Upgrade:
+    return Upgrade().fit(orders_matrix(), items_table(), user_interactions=users_matrix())
+
+
+def test_upgrades_are_pricier_within_the_band(model: Upgrade) -> None:
+    """Every upgrade costs between 1.1x and 3x the source, and the known upgrades are found."""
+    ids, scores = model.upgrades(0)
+    assert {1, 2} <= set(ids.tolist())
+    ratios = model.prices_[ids] / model.prices_[0]
+    assert np.all((ratios >= 1.1) & (ratios <= 3.0))
+    assert 6 not in ids and 7 not in ids
+    assert np.all(np.diff(scores) <= 0)
+    assert ids.dtype == np.int64
+
+
+def test_a_frequently_bought_together_complement_never_appears(model: Upgrade) -> None:
+    """The saucer, bought with the mug in 12 orders, is no upgrade, though priced and named like one."""
+    assert 3 in model.complements(0)
+    assert 3 not in model.upgrades(0, n=50)[0]
+    assert 3 not in model.upgrades_batch([0], n=50)[0][0]
+    assert 3 not in model.similar_items(0, n=50)[0]
+    assert 3 not in model.complete_basket([0], n=50)[0]
+
+
+def test_the_same_pair_qualifies_when_not_bought_together() -> None:
+    """Control for the test above: without the shared orders the saucer is an upgrade."""
+    alone = Upgrade().fit(orders_matrix(saucer_with_mug=False), items_table(), user_interactions=users_matrix())
+    assert 3 in alone.upgrades(0, n=50)[0]
+
+
+def test_unavailable_items_and_variants_are_excluded(model: Upgrade) -> None:
+    """The unavailable large mug and the same-group blue mug never appear."""
+    ids, _ = model.upgrades(0, n=50)
+    assert 4 not in ids
+    assert 5 not in ids
+    assert 0 not in ids
+
+
+def test_explanation_names_differing_words_price_and_evidence(model: Upgrade) -> None:
+    """explain() gives the new words, the price difference in money and percent, and evidence."""
+    info = model.explain(0, 2)
+    assert info["is_upgrade"] is True
+    assert info["added_words"] == ["SET OF 6"]
+    assert info["price_difference"] == pytest.approx(3.0)
+    assert info["price_difference_percent"] == pytest.approx(150.0)
+    assert info["chosen_by"] == 3 and info["chosen_by_unit"] == "customers"
+    assert "chosen by 3 customers" in info["evidence"]
+    assert "SET OF 6" in info["sentence"] and "3.00" in info["sentence"]
+    assert json.loads(json.dumps(info)) == info
+    assert model.explain(0, 1)["added_words"] == ["JUMBO"]
+
+
+def test_explaining_a_non_upgrade_says_so(model: Upgrade) -> None:
+    """A pair that is not a stored upgrade is still explained, flagged ``is_upgrade`` False."""
+    info = model.explain(0, 3)
+    assert info["is_upgrade"] is False
+    assert info["bought_together_orders"] == 12
+
+
+def test_added_phrases_keeps_runs_and_ignores_plurals() -> None:
+    """Consecutive new words stay one phrase; MUGS matches MUG."""
+    assert added_phrases("PINK MUG", "SET OF 6 PINK MUGS") == ["SET OF 6"]
+    assert added_phrases("BAG RED", "JUMBO BAG RED LARGE") == ["JUMBO", "LARGE"]
+    assert added_phrases("X", "") == []
+
+
+def test_missing_price_gives_an_empty_list(model: Upgrade) -> None:
+    """A source without a price has no upgrades, and is never an upgrade itself."""
+    assert len(model.upgrades(9)[0]) == 0
+    assert all(9 not in model.upgrades(i, n=50)[0] for i in range(N))
+
+
+@pytest.mark.parametrize("item", [-1, N, 10_000])
+def test_unknown_items_give_empty_results(model: Upgrade, item: int) -> None:
+    """Unknown indices return empty arrays, never raise."""
+    for ids, scores in (model.upgrades(item), model.similar_items(item)):
+        assert len(ids) == 0 and len(scores) == 0
+    assert len(model.complete_basket([item])[0]) == 0
+
+
+def test_one_item_catalogue_and_no_item_table() -> None:
+    """Degenerate inputs fit and answer with empty lists."""
+    one = Upgrade().fit(sp.csr_matrix(np.ones((2, 1))), {"text": ["MUG"], "category": ["K"], "price": [1.0]})
+    assert len(one.upgrades(0)[0]) == 0 and len(one.similar_items(0)[0]) == 0
+    bare = Upgrade().fit(orders_matrix())
+    assert all(len(bare.upgrades(i)[0]) == 0 for i in range(N))
+
+
+def test_batch_matches_single_queries_and_pads(model: Upgrade) -> None:
+    """upgrades_batch has shape (len(items), n), rows equal single calls, padded with -1/nan."""
+    ids, scores = model.upgrades_batch([0, 9, 1], n=4)
+    assert ids.shape == scores.shape == (3, 4)
+    single, _ = model.upgrades(0, n=4)
+    assert ids[0, : len(single)].tolist() == single.tolist()
+    assert np.all(ids[1] == -1) and np.all(np.isnan(scores[1]))
+
+
+def test_blocked_computation_equals_one_block() -> None:
+    """Item-item work in blocks of 1 gives the same lists as a single block."""
+    kwargs = {"user_interactions": users_matrix()}
+    small = Upgrade(block_budget=1).fit(orders_matrix(), items_table(), **kwargs)
+    large = Upgrade(block_budget=10_000).fit(orders_matrix(), items_table(), **kwargs)
+    assert len(small._blocks()) == N and len(large._blocks()) == 1
+    np.testing.assert_array_equal(small.upgrades_batch(range(N))[0], large.upgrades_batch(range(N))[0])
+
+
+def test_blocks_hold_at_most_the_budget_of_pairs() -> None:
+    """Item-item work is cut so no block scores more pairs than ``block_budget`` (memory bound)."""
+    orders, items, _ = synthetic_catalogue()
+    budget = 3_000
+    model = Upgrade(block_budget=budget).fit(orders, items)
+    blocks = model._blocks()
+    assert len(blocks) > 5 and blocks[0][0] == 0 and blocks[-1][1] == model.n_items_
+    for start, stop in blocks:
+        pairs = model._pairs(np.arange(start, stop))
+        assert stop - start == 1 or len(pairs["target"]) <= budget
+    whole = Upgrade(block_budget=10**9).fit(orders, items)
+    assert len(whole._blocks()) == 1
+    np.testing.assert_array_equal(model.upgrades_batch(range(300))[0], whole.upgrades_batch(range(300))[0])
+
+
+def test_co_views_without_co_purchase_add_substitutes() -> None:
+    """Two products viewed in the same sessions but never bought together become substitutes."""
+    rows = [
+        ("RED LAMP", "A", 2.0),
+        ("BRASS LANTERN", "B", 4.0),
+        ("WOOL SCARF", "C", 4.0),
+    ]
+    items = {"text": [r[0] for r in rows], "category": [r[1] for r in rows], "price": [r[2] for r in rows]}
+    orders = sp.csr_matrix(np.eye(3).repeat(3, axis=0))
+    views = sp.csr_matrix(np.array([[1, 1, 0]] * 8 + [[0, 0, 1]] * 4, dtype=float))
+    without = Upgrade().fit(orders, items)
+    with_views = Upgrade().fit(orders, items, view_interactions=views)
+    assert 1 not in without.upgrades(0)[0]
+    assert with_views.upgrades(0)[0].tolist() == [1]
+
+
+def test_save_and_load_round_trip(model: Upgrade, tmp_path) -> None:
+    """A saved model loads without pickles and answers and explains identically."""
+    path = tmp_path / "upgrade.npz"
+    model.save(str(path))
+    loaded = Upgrade.load(str(path))
+    assert loaded.get_params() == model.get_params()
+    np.testing.assert_array_equal(loaded.upgrades_batch(range(N))[0], model.upgrades_batch(range(N))[0])
+    assert loaded.explain(0, 2) == model.explain(0, 2)
+    np.testing.assert_array_equal(loaded.similar_items(0)[0], model.similar_items(0)[0])
+
+
+def test_fit_returns_self_and_refit_overwrites() -> None:
+    """fit() returns the model; fitting on a smaller catalogue replaces what was learned."""
+    model = Upgrade()
+    assert model.fit(orders_matrix(), items_table()) is model
+    model.fit(sp.csr_matrix(np.ones((1, 2))), {"text": ["A", "B"], "category": ["x", "x"], "price": [1.0, 2.0]})
+    assert model.n_items_ == 2 and len(model.prices_) == 2
+
+
+def test_mismatched_user_matrix_is_rejected() -> None:
+    """A users matrix with a different number of items is an error, not a silent misalignment."""
+    with pytest.raises(ValueError):
+        Upgrade().fit(orders_matrix(), items_table(), user_interactions=sp.csr_matrix((2, N + 1)))
+
+
+def synthetic_catalogue(seed: int = 0) -> tuple[sp.csr_matrix, dict[str, list], np.ndarray]:
+    """Return orders, items and a 'has a higher-priced substitute' flag for 300 random products.
+
+    Products are a type noun with colour and size words; substitutes share the type noun.
+    """
+    rng = np.random.default_rng(seed)
+    types = ["MUG", "BAG", "CANDLE", "CLOCK", "CUSHION", "FRAME", "NECKLACE", "LANTERN", "TIN", "JAR"]
+    colours = ["RED", "PINK", "BLUE", "IVORY", "GREEN", "BLACK", "GOLD", "SILVER"]
+    sizes = ["", "SMALL", "LARGE", "JUMBO", "MINI", "SET OF 3"]
+    n = 300
+    kind = rng.integers(0, len(types), n)
+    text = [f"{sizes[rng.integers(len(sizes))]} {colours[rng.integers(len(colours))]} {types[k]}".strip() for k in kind]
+    price = np.round(rng.uniform(1.0, 12.0, n), 2)
+    orders = sp.random(2000, n, density=0.01, random_state=seed, format="csr")
+    flag = np.array(
+        [
+            any(kind[b] == kind[a] and 1.1 * price[a] <= price[b] <= 3.0 * price[a] for b in range(n) if b != a)
+            for a in range(n)
+        ]
+    )
+    items = {"text": text, "category": [types[k] for k in kind], "price": price.tolist()}
+    return orders, items, flag
+
+
+def test_at_least_90_percent_of_products_with_a_substitute_above_get_a_list() -> None:
+    """Coverage: nearly every product that has a pricier same-type substitute gets upgrades."""
+    orders, items, flag = synthetic_catalogue()
+    model = Upgrade().fit(orders, items)
+    ids, _ = model.upgrades_batch(range(model.n_items_), 10)
+    covered = (ids[flag, 0] >= 0).mean()
+    assert flag.sum() > 100
+    assert covered >= 0.9
+
+
+def test_explanations_of_cheaper_and_unpriced_targets_stay_serialisable(model: Upgrade) -> None:
+    """A cheaper target reads "less" with a negative percent; a missing price gives None, not NaN."""
+    cheaper = model.explain(0, 7)
+    assert cheaper["price_difference"] == pytest.approx(-1.0)
+    assert cheaper["price_difference_percent"] == pytest.approx(-50.0)
+    assert "1.00 less" in cheaper["sentence"]
+    unpriced = model.explain(0, 9)
+    assert unpriced["price_difference"] is None and unpriced["target_price"] is None
+    assert json.loads(json.dumps(unpriced, allow_nan=False)) == unpriced
+    with pytest.raises(IndexError):
+        model.explain(0, N)

@@ -1,0 +1,80 @@
+"""Clicks through widget links, orders attributed to them, and the admin report."""
+
+from decimal import Decimal
+
+import pytest
+
+from crosssell_app.models import OrderLine, ProductView, WidgetEvent
+from crosssell_app.tracking import record_order
+from tests.factories import ItemFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_click_is_recorded_and_redirects_to_the_product_with_the_widget(client):
+    mug, plate = ItemFactory(), ItemFactory()
+    response = client.get(f"/recommendations/click/together/{plate.pk}/?from={mug.pk}&v=7")
+    assert response.status_code == 302
+    assert response["Location"] == f"/items/{plate.pk}/?cs=together"
+    click = WidgetEvent.objects.get()
+    assert (click.event, click.widget, click.source_id, click.target_id, click.version) == (
+        "click", "together", mug.pk, plate.pk, 7)
+    assert click.session_key == client.session.session_key
+
+
+def test_the_product_view_after_a_click_knows_its_widget(client):
+    plate = ItemFactory()
+    client.get(client.get(f"/recommendations/click/upgrade/{plate.pk}/")["Location"])
+    assert ProductView.objects.get().source_widget == "upgrade"
+
+
+@pytest.mark.parametrize("target", ["999999", "abc", "99999999999999999999999999"])
+def test_a_click_on_an_unknown_or_malformed_product_is_404_and_not_recorded(client, target):
+    assert client.get(f"/recommendations/click/together/{target}/").status_code == 404
+    assert not WidgetEvent.objects.exists()
+
+
+def test_a_malformed_or_unknown_source_is_dropped_but_the_click_counts(client):
+    plate = ItemFactory()
+    for source in ("abc", "424242", "9" * 30):
+        assert client.get(f"/recommendations/click/together/{plate.pk}/?from={source}&v=x").status_code == 302
+    assert list(WidgetEvent.objects.values_list("source", "version")) == [(None, None)] * 3
+
+
+def test_an_order_after_a_click_is_attributed_to_the_widget_and_version(client):
+    shopper, plate, cup = UserFactory(), ItemFactory(), ItemFactory()
+    client.force_login(shopper)
+    client.get(f"/recommendations/click/together/{plate.pk}/?v=3")
+    record_order("O-1", [(plate, 1, "6.00"), (cup, 1, "2.00")], user=shopper)
+    lines = dict(OrderLine.objects.values_list("product", "attributed_widget"))
+    assert lines == {plate.pk: "together", cup.pk: ""}
+    assert OrderLine.objects.get(product=plate).attributed_version == 3
+
+
+def test_the_report_shows_click_through_rate_and_attributed_revenue_per_widget_and_version(admin_client, settings):
+    settings.CROSSSELL = {**settings.CROSSSELL, "IMPRESSION_SAMPLE_RATE": 0.5}
+    plate = ItemFactory()
+    WidgetEvent.objects.bulk_create(
+        [WidgetEvent(event="impression", widget="together", version=3) for _ in range(10)]
+        + [WidgetEvent(event="click", widget="together", version=3, target=plate)]
+    )
+    WidgetEvent.objects.create(event="click", widget="upgrade", version=3, target=plate)
+    order, _ = record_order("O-1", [(plate, 2, "6.00")])
+    order.lines.update(attributed_widget="together", attributed_version=3)
+
+    changelist = admin_client.get("/admin/crosssell_app/widgetevent/")
+    assert "/admin/crosssell_app/widgetevent/report/" in changelist.content.decode()
+    response = admin_client.get("/admin/crosssell_app/widgetevent/report/?days=7")
+    assert response.status_code == 200
+    rows = {(row.widget, row.version): row for row in response.context["rows"]}
+    together = rows[("together", 3)]
+    assert (together.impressions, together.clicks, together.orders) == (10, 1, 1)
+    assert together.click_through_rate == pytest.approx(1 / 20)
+    assert together.revenue == Decimal("12")
+    assert rows[("upgrade", 3)].click_through_rate is None
+    assert "5.0%" in response.content.decode()
+
+
+def test_the_report_is_for_staff_only(client):
+    response = client.get("/admin/crosssell_app/widgetevent/report/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]

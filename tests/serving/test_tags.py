@@ -1,0 +1,205 @@
+"""The template tags: what each renders, what it costs, and that it never breaks a page."""
+
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
+from django.template import Context, Template
+from django.test import RequestFactory
+
+from crosssell_app.models import Kind, WidgetEvent
+from tests.factories import ItemFactory, OrderLineFactory, UserFactory
+
+from .published import publish
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_impressions(settings):
+    settings.CROSSSELL = {**settings.CROSSSELL, "IMPRESSION_SAMPLE_RATE": 0}
+
+
+def render(source: str, user=None, **context) -> str:
+    request = RequestFactory().get("/")
+    request.user = user or AnonymousUser()
+    request.session = SessionStore()
+    return Template("{% load crosssell_tags %}" + source).render(Context({"request": request, **context}))
+
+
+@pytest.fixture
+def mug():
+    return ItemFactory(title="Mug", cost=Decimal("4.00"))
+
+
+def test_bought_together_renders_the_bundle_its_total_and_one_form_to_the_cart(mug, settings):
+    settings.CROSSSELL = {**settings.CROSSSELL, "ADD_TO_CART_URL": "/cart/add-many/"}
+    plate, cup = ItemFactory(title="Plate", cost=Decimal("6.00")), ItemFactory(title="Cup", cost=Decimal("2.50"))
+    publish({(Kind.BOUGHT_TOGETHER, mug): [plate, cup]}, explain=lambda *row: {"orders_together": 42})
+    html = render("{% frequently_bought_together product limit=3 %}", product=mug)
+    assert "Plate" in html and "Cup" in html
+    assert "12.50" in html
+    assert html.count("<form") == 1 and 'action="/cart/add-many/"' in html
+    assert html.count('name="product_ids"') == 3
+    assert "Bought together in 42 orders" in html
+
+
+def test_the_bundle_form_posts_to_a_named_url(mug, settings):
+    settings.CROSSSELL = {**settings.CROSSSELL, "ADD_TO_CART_URL": "item"}  # needs args: not a reversible name
+    publish({(Kind.BOUGHT_TOGETHER, mug): [ItemFactory()]})
+    settings.CROSSSELL = {**settings.CROSSSELL, "ADD_TO_CART_URL": "admin:index"}
+    assert 'action="/admin/"' in render("{% frequently_bought_together product %}", product=mug)
+
+
+def test_without_an_add_to_cart_url_the_bundle_has_no_form(mug):
+    publish({(Kind.BOUGHT_TOGETHER, mug): [ItemFactory()]})
+    assert "<form" not in render("{% frequently_bought_together product %}", product=mug)
+
+
+def test_upgrade_cards_show_the_price_difference_and_the_explanation(mug):
+    big = ItemFactory(title="Big mug", cost=Decimal("6.00"))
+    publish({(Kind.UPGRADE, mug): [big]}, explain=lambda *row: {
+        "reason": "Holds twice as much", "differing_words": ["big", 3], "evidence": "Chosen by 12 buyers"})
+    html = render("{% upgrade_to product %}", product=mug)
+    assert "Big mug" in html and "+2.00" in html and "(50%)" in html
+    assert "Holds twice as much" in html and "big" in html and "Chosen by 12 buyers" in html
+
+
+def test_an_upgrade_with_a_malformed_explanation_still_renders(mug):
+    big = ItemFactory(title="Big mug", cost=None)
+    publish({(Kind.UPGRADE, mug): [big]}, explain=lambda *row: {"price_difference": "lots", "differing_words": "x"})
+    html = render("{% upgrade_to product %}", product=mug)
+    assert "Big mug" in html and "lots" not in html
+
+
+def test_recommended_for_you_shows_the_users_picks_then_trending():
+    shopper, mine, hot = UserFactory(), ItemFactory(title="Mine"), ItemFactory(title="Hot")
+    publish({(Kind.FOR_YOU, shopper): [mine]}, trending=[hot])
+    html = render("{% recommended_for_you limit=8 %}", user=shopper)
+    assert html.index("Mine") < html.index("Hot")
+    assert "Mine" not in render("{% recommended_for_you %}")
+
+
+def test_bought_together_still_shows_what_the_visitor_bought_before(mug):
+    buyer, plate = UserFactory(), ItemFactory(title="Plate")
+    OrderLineFactory(order__user=buyer, product=plate)
+    publish({(Kind.BOUGHT_TOGETHER, mug): [plate]})
+    assert "Plate" in render("{% frequently_bought_together product %}", user=buyer, product=mug)
+
+
+def test_complete_the_cart_leaves_out_what_is_in_the_cart(mug):
+    plate, spoon = ItemFactory(title="Plate"), ItemFactory(title="Spoon")
+    publish({(Kind.BOUGHT_TOGETHER, mug): [plate, spoon]})
+    html = render("{% complete_the_cart cart limit=4 %}", cart=[{"product": mug}, plate.pk, "junk"])
+    assert "Spoon" in html and "Plate" not in html
+
+
+@pytest.mark.parametrize("tag", [
+    "{% frequently_bought_together product %}", "{% upgrade_to product %}",
+    "{% recommended_for_you %}", "{% complete_the_cart cart %}",
+])
+def test_a_tag_with_nothing_to_show_renders_nothing(tag, mug):
+    publish({(Kind.SIMILAR, mug): [ItemFactory()]})
+    assert render(tag, product=mug, cart=[mug]).strip() == ""
+
+
+def test_an_error_inside_a_tag_is_logged_and_renders_nothing(mug, monkeypatch, caplog):
+    from crosssell_app import serving
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(serving, "for_product", broken)
+    assert render("before{% upgrade_to product %}after", product=mug) == "beforeafter"
+    assert "database on fire" in caplog.text
+
+
+def test_a_widget_template_can_be_overridden_per_variant(mug, tmp_path, settings):
+    folder = tmp_path / "crosssell_app" / "widgets"
+    folder.mkdir(parents=True)
+    (folder / "upgrade_to_compact.html").write_text("compact:{% for pick in picks %}{{ pick.title }}{% endfor %}")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]
+    publish({(Kind.UPGRADE, mug): [ItemFactory(title="Big mug")]})
+    assert render('{% upgrade_to product variant="compact" %}', product=mug) == "compact:Big mug"
+    assert "compact" not in render('{% upgrade_to product variant="other" %}', product=mug)
+
+
+def test_widget_links_go_through_the_click_redirect_with_the_widget_and_version(mug):
+    plate = ItemFactory()
+    version = publish({(Kind.BOUGHT_TOGETHER, mug): [plate]})
+    html = render("{% frequently_bought_together product %}", product=mug)
+    assert f'href="/recommendations/click/together/{plate.pk}/?from={mug.pk}&amp;v={version.pk}"' in html
+
+
+def test_a_render_records_an_impression_when_sampled(mug, settings):
+    publish({(Kind.UPGRADE, mug): [ItemFactory()]})
+    render("{% upgrade_to product %}", product=mug)
+    assert not WidgetEvent.objects.exists()
+    settings.CROSSSELL = {**settings.CROSSSELL, "IMPRESSION_SAMPLE_RATE": 1}
+    render("{% upgrade_to product %}", product=mug)
+    assert list(WidgetEvent.objects.values_list("event", "widget", "source")) == [("impression", "upgrade", mug.pk)]
+
+
+@pytest.mark.parametrize("limit", [1, 20])
+@pytest.mark.parametrize("tag", [
+    "{% frequently_bought_together product limit=n %}", "{% upgrade_to product limit=n %}",
+    "{% recommended_for_you limit=n %}", "{% complete_the_cart cart limit=n %}",
+])
+def test_a_widget_costs_at_most_two_queries_whatever_its_limit(tag, limit, django_assert_max_num_queries):
+    from crosssell_app.models import MerchandisingRule
+
+    shopper, mug, teapot = UserFactory(), ItemFactory(), ItemFactory()
+    others = ItemFactory.create_batch(25)
+    publish({(Kind.BOUGHT_TOGETHER, mug): others, (Kind.BOUGHT_TOGETHER, teapot): others[::-1],
+             (Kind.UPGRADE, mug): others, (Kind.FOR_YOU, shopper): others[:5]}, trending=others)
+    for kind in (Kind.BOUGHT_TOGETHER, Kind.UPGRADE, Kind.FOR_YOU):
+        MerchandisingRule.objects.create(kind=kind, action="pin", source=None, target=others[-1], position=1)
+    with django_assert_max_num_queries(2):
+        html = render(tag, user=shopper, product=mug, cart=[mug, teapot], n=limit)
+    assert html.count("<li") - html.count("crosssell-item-current") == limit
+
+
+@pytest.mark.parametrize("tag", [
+    "{% frequently_bought_together product limit=20 %}", "{% upgrade_to product limit=20 %}",
+    "{% recommended_for_you limit=20 %}", "{% complete_the_cart cart limit=20 %}",
+])
+def test_a_widget_without_pins_costs_one_query(tag, django_assert_num_queries):
+    from crosssell_app.models import MerchandisingRule
+
+    shopper, mug, teapot = UserFactory(), ItemFactory(), ItemFactory()
+    others = ItemFactory.create_batch(25)
+    publish({(Kind.BOUGHT_TOGETHER, mug): others, (Kind.BOUGHT_TOGETHER, teapot): others,
+             (Kind.UPGRADE, mug): others, (Kind.FOR_YOU, shopper): others}, trending=others)
+    MerchandisingRule.objects.create(kind=Kind.SIMILAR, action="pin", source=None, target=others[0])
+    MerchandisingRule.objects.create(kind=Kind.BOUGHT_TOGETHER, action="block", source=None, target=others[1])
+    with django_assert_num_queries(1):
+        html = render(tag, user=shopper, product=mug, cart=[mug, teapot])
+    assert html.count("<li") - html.count("crosssell-item-current") == 20
+
+
+def test_rendering_a_tag_loads_neither_tensorflow_nor_the_recommenders_nor_training():
+    """In a fresh interpreter: rendering every tag imports no recommender or training module."""
+    script = """
+import django, os, sys
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.template import Context, Template
+from tests.factories import ItemFactory
+from tests.serving.published import publish
+mug, plate = ItemFactory(), ItemFactory()
+publish({("together", mug): [plate], ("upgrade", mug): [plate]}, trending=[plate])
+html = Template("{% load crosssell_tags %}{% frequently_bought_together p %}{% upgrade_to p %}"
+                "{% recommended_for_you %}{% complete_the_cart c %}").render(Context({"p": mug, "c": [mug]}))
+assert plate.title in html, html
+loaded = sorted(m for m in sys.modules if m == "tensorflow" or m.startswith(("tensorflow.", "crosssell_app.recommenders", "crosssell_app.training")))
+print("LOADED", loaded)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                            env={**__import__("os").environ, "CROSSSELL_TEST_DB": "sqlite"})
+    assert result.returncode == 0, result.stderr
+    assert "LOADED []" in result.stdout

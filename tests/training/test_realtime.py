@@ -1,0 +1,69 @@
+"""Near-real-time bought-together updates when an order is recorded."""
+
+from __future__ import annotations
+
+import pytest
+
+from crosssell_app.models import Kind, Recommendation, TrainingRun
+from crosssell_app.tracking import record_order
+from crosssell_app.training import publishing, retrain_in_process
+from crosssell_app.training.realtime import merge, update_for_order
+
+pytestmark = pytest.mark.django_db
+
+
+def test_merge_keeps_the_model_order_and_refreshes_counts():
+    current = [("a", 0.9, {"orders_together": 1}), ("b", 0.5, {"orders_together": 3})]
+    merged = merge(current, {"a": 2, "b": 3}, bought_with=["a"], k=5)
+    assert [(t, e["orders_together"]) for t, _, e in merged] == [("a", 2), ("b", 3)]
+
+
+def test_merge_places_a_new_pair_after_the_last_entry_with_as_much_evidence():
+    current = [("a", 0.9, {"orders_together": 5}), ("b", 0.8, {"orders_together": 0}),
+               ("c", 0.7, {"orders_together": 2}), ("d", 0.6, {"orders_together": 1})]
+    merged = merge(current, {"a": 5, "c": 2, "d": 1, "new": 2}, bought_with=["new"], k=4)
+    assert [t for t, _, _ in merged] == ["a", "b", "c", "new"]
+    assert merged[3][2] == {"orders_together": 2, "realtime": True}
+    assert merged[3][1] == 0.7
+
+
+def test_merge_puts_a_first_real_co_purchase_above_guesses_without_any():
+    current = [("x", 0.4, {"orders_together": 0})]
+    assert [t for t, _, _ in merge(current, {"new": 1}, bought_with=["new"], k=5)] == ["new", "x"]
+
+
+def _together(version, source):
+    return list(Recommendation.objects.filter(version_id=version, kind=Kind.BOUGHT_TOGETHER, source=source)
+                .order_by("rank").values_list("target_id", "explanation"))
+
+
+def test_an_order_updates_the_active_lists_of_its_products(shop):
+    items = shop["items"]
+    version = retrain_in_process(trigger=TrainingRun.Trigger.COMMAND).version
+    assert items[6].pk not in [t for t, _ in _together(version, items[3].pk)]
+    order, _ = record_order("RT-1", [(items[3], 1, 5), (items[6], 1, 99)])
+    assert update_for_order(order.pk) == 2
+    assert _together(version, items[3].pk) == [(items[2].pk, {"orders_together": 1}),
+                                               (items[6].pk, {"orders_together": 1, "realtime": True})]
+    assert _together(version, items[6].pk) == [(items[3].pk, {"orders_together": 1, "realtime": True})]
+    assert publishing.active_version_id() == version
+
+
+def test_with_realtime_updates_on_recording_an_order_updates_the_lists(shop, crosssell, eager_celery,
+                                                                         django_capture_on_commit_callbacks):
+    items = shop["items"]
+    version = retrain_in_process(trigger=TrainingRun.Trigger.COMMAND).version
+    crosssell(REALTIME_UPDATES=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        record_order("RT-2", [(items[3], 1, 5), (items[6], 1, 99)])
+    assert items[6].pk in [t for t, _ in _together(version, items[3].pk)]
+
+
+def test_with_realtime_updates_off_recording_an_order_changes_no_list(shop, eager_celery,
+                                                                      django_capture_on_commit_callbacks):
+    items = shop["items"]
+    version = retrain_in_process(trigger=TrainingRun.Trigger.COMMAND).version
+    before = _together(version, items[3].pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        record_order("RT-3", [(items[3], 1, 5), (items[6], 1, 99)])
+    assert _together(version, items[3].pk) == before
