@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     ours = our_specs(
         [
             n
-            for n in ("popularity", "itemcf", "usercf", "svd", "content", "mlp", "hybrid", "hybrid-tuned")
+            for n in ("popularity", "itemcf", "ridge", "usercf", "svd", "content", "mlp", "hybrid", "hybrid-tuned")
             if not (args.quick and n == "mlp")
         ]
     )

@@ -106,6 +106,9 @@ def for_basket(product_ids: Iterable, *, limit: int, rules: Rules) -> list[Pick]
             totals[row.target_id] = totals.get(row.target_id, 0.0) + row.score
             best.setdefault(row.target_id, row)
         ordered = sorted(best.values(), key=lambda row: (-totals[row.target_id], row.rank))
+        # Targets are unique here, so ``limit`` picks plus one per pin (which may repeat one) are all
+        # that :func:`_merge_pins` can keep: the rest need not be built.
+        ordered = ordered[: limit + len(pinned)]
         adapter = get_adapter()
         picks = [_pick(adapter, row, score=totals[row.target_id]) for row in ordered]
         return _merge_pins(adapter, picks, pinned, limit)

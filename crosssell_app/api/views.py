@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -24,6 +27,7 @@ from .serializers import (
     OrderResultSerializer,
     OrderSerializer,
     PickListSerializer,
+    PickSerializer,
     ProductViewSerializer,
     RecordedSerializer,
     RetrainResultSerializer,
@@ -34,10 +38,60 @@ PRODUCT_ID = OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH, des
 
 
 def _picks_response(picks: list[serving.Pick]) -> Response:
-    return Response(PickListSerializer({"version": picks[0].version if picks else None, "results": picks}).data)
+    """Return ``picks`` shaped as :class:`PickListSerializer` would, without building a serializer per request.
+
+    Building the serializer (DRF deep-copies its declared fields for each instance) cost more than
+    the list's query, so the same fields are written here as plain values; the schema still names
+    ``PickListSerializer``, and tests compare the two.
+    """
+    version = picks[0].version if picks else None
+    return Response({"version": None if version is None else int(version), "results": [_pick_data(pick) for pick in picks]})
+
+
+def _pick_data(pick: serving.Pick) -> dict:
+    """Return one pick as :class:`~.serializers.PickSerializer` represents it (``None`` stays ``None``)."""
+    title, url, image, explanation = pick.title, pick.url, pick.image, pick.explanation
+    return {
+        "id": pick.pk,
+        "title": None if title is None else str(title),
+        "url": None if url is None else str(url),
+        "price": None if pick.price is None else _price_field().to_representation(pick.price),
+        "image": None if image is None else str(image),
+        "rank": None if pick.rank is None else int(pick.rank),
+        "score": None if pick.score is None else float(pick.score),
+        "pinned": None if pick.pinned is None else bool(pick.pinned),
+        "explanation": None if explanation is None else {str(key): value for key, value in explanation.items()},
+    }
+
+
+@functools.cache
+def _price_field():
+    """Return the serializer's own price field, bound once: it reads DRF's decimal settings when used."""
+    return PickSerializer().fields["price"]
+
+
+class _PlainListParams:
+    """What :class:`ListParamsSerializer` validates from a query string holding at most a plain ``limit``."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.validated_data = {} if limit is None else {"limit": limit}
+
+    filters = ListParamsSerializer.filters
+    clamped_limit = ListParamsSerializer.clamped_limit
+
+
+_PLAIN_LIMIT = re.compile(r"[1-9][0-9]{0,8}")
 
 
 def _params(request, serializer_class=ListParamsSerializer, data=None) -> ListParamsSerializer:
+    if data is None and serializer_class is ListParamsSerializer:
+        # The common request (no filters, a plain positive ``limit``) skips building a serializer;
+        # anything else, errors included, goes through it.
+        query = request.query_params
+        if not query:
+            return _PlainListParams(None)
+        if len(query) == 1 and _PLAIN_LIMIT.fullmatch(query.get("limit", "")):
+            return _PlainListParams(int(query["limit"]))
     params = serializer_class(data=request.query_params if data is None else data)
     params.is_valid(raise_exception=True)
     return params

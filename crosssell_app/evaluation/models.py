@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crosssell_app.recommenders import MLP, SVD, Hybrid, ItemCF, Popularity, TfidfContent, UserCF
+from crosssell_app.recommenders import MLP, SVD, Hybrid, ItemCF, NeighbourRidge, Popularity, TfidfContent, UserCF
 
 from .protocol import ModelSpec
 
@@ -12,12 +12,13 @@ def our_specs(names: list[str] | None = None) -> list[ModelSpec]:
     specs = [
         ModelSpec("popularity", Popularity, {"recent_fraction": [1.0, 0.5, 0.25, 0.1]}),
         ModelSpec("itemcf", ItemCF, {"similarity": ["cosine", "bm25", "rp3beta", "confidence"]}),
+        ModelSpec("ridge", NeighbourRidge, {"l2": [10.0, 30.0, 100.0, 300.0]}),
         ModelSpec("usercf", UserCF, {"neighbours": [50, 200], "shrinkage": [0.0, 5.0]}),
         ModelSpec("svd", SVD, {"factors": [32, 64, 128, 256]}),
         ModelSpec("content", TfidfContent, {"category_weight": [0.25, 0.5], "ngram_max": [1, 2]}),
         ModelSpec("mlp", MLP, {"embedding_dim": [32, 64], "negatives": [4, 8]}),
         ModelSpec("hybrid", Hybrid),
-        ModelSpec("hybrid-tuned", Hybrid, {"beta": [0.3, 0.5], "svd_weight": [0.0, 0.2]}),
+        ModelSpec("hybrid-tuned", Hybrid, {"cf_weight": [0.3, 1.0], "l2": [10.0, 30.0]}),
     ]
     if names is None:
         return specs

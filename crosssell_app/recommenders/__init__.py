@@ -12,6 +12,7 @@ from .hybrid import Hybrid
 from .itemcf import ItemCF
 from .mlp import MLP
 from .popularity import Popularity
+from .ridge import NeighbourRidge
 from .svd import SVD
 from .upgrade import Upgrade
 from .usercf import UserCF
@@ -20,6 +21,7 @@ from .usercf import UserCF
 ALGORITHMS: dict[str, type[Recommender]] = {
     "hybrid": Hybrid,
     "itemcf": ItemCF,
+    "ridge": NeighbourRidge,
     "usercf": UserCF,
     "svd": SVD,
     "content": TfidfContent,
@@ -33,6 +35,7 @@ __all__ = [
     "SVD",
     "Hybrid",
     "ItemCF",
+    "NeighbourRidge",
     "Popularity",
     "Recommender",
     "ScoringRecommender",

@@ -12,6 +12,7 @@ from .base import Items, ScoringRecommender, as_csr, binarize
 from .content import TfidfContent
 from .itemcf import ItemCF
 from .popularity import Popularity
+from .ridge import NeighbourRidge
 from .svd import SVD
 
 
@@ -20,12 +21,14 @@ class Hybrid(ScoringRecommender):
 
     Each component scores every item for the query; each score vector is clipped at zero and
     divided by its maximum (so "best" is 1 whatever the component's scale), then the vectors are
-    added with fixed weights. Co-occurrence (:class:`ItemCF`) leads for "bought together",
-    latent factors (:class:`SVD`) generalise to pairs never seen together, content
+    added with fixed weights. For "bought together" a neighbourhood-restricted linear item model
+    (:class:`NeighbourRidge`, sparse EASE) and co-occurrence (:class:`ItemCF`) lead, latent
+    factors (:class:`SVD`) generalise to pairs never seen together, content
     (:class:`TfidfContent`) fills the lists of products with few or no sales, and a small
     popularity term breaks ties and back-fills the rest, so a query always gets ``n`` answers as
-    long as ``n`` products have ever sold. "Similar" (substitutes) uses the same blend with the
-    co-occurrence and content weights swapped, so it is led by the description.
+    long as ``n`` products have ever sold. "Similar" (substitutes) uses the same blend without
+    the linear model and with the co-occurrence and content weights swapped, so it is led by the
+    description.
 
     The defaults are what a new shop gets. They were chosen on the validation weeks of the
     generated grocery shop (:mod:`crosssell_app.evaluation.synthetic`), never on Online Retail,
@@ -35,16 +38,19 @@ class Hybrid(ScoringRecommender):
     Parameters
     ----------
     similarity, neighbours, shrinkage, min_support, beta :
-        Passed to :class:`ItemCF`.
+        Passed to :class:`ItemCF` (``neighbours`` and ``shrinkage`` also to :class:`NeighbourRidge`).
     factors :
         Passed to :class:`SVD`; ``svd_weight=0`` skips fitting it.
-    cf_weight, svd_weight, content_weight, popularity_weight : float
-        Blend weights of the normalised component scores (for "bought together").
+    cf_weight, svd_weight, content_weight, popularity_weight, ridge_weight : float
+        Blend weights of the normalised component scores (for "bought together");
+        ``ridge_weight=0`` skips fitting the linear model.
+    l2 : float
+        Ridge strength of :class:`NeighbourRidge`.
     block_budget : int
         Most scores held at once while the item-item components build their neighbours.
     """
 
-    _learned = ("n_items_", "itemcf_", "svd_", "content_", "popularity_")
+    _learned = ("n_items_", "ridge_", "itemcf_", "svd_", "content_", "popularity_")
 
     def __init__(
         self,
@@ -58,6 +64,8 @@ class Hybrid(ScoringRecommender):
         svd_weight: float = 0.0,
         content_weight: float = 0.05,
         popularity_weight: float = 0.05,
+        ridge_weight: float = 1.0,
+        l2: float = 30.0,
         block_budget: int = DEFAULT_BLOCK_BUDGET,
     ) -> None:
         self.similarity = similarity
@@ -70,12 +78,21 @@ class Hybrid(ScoringRecommender):
         self.svd_weight = svd_weight
         self.content_weight = content_weight
         self.popularity_weight = popularity_weight
+        self.ridge_weight = ridge_weight
+        self.l2 = l2
         self.block_budget = block_budget
 
     def fit(self, interactions: sp.spmatrix, items: Items | None = None) -> Hybrid:
         """Fit every component with a non-zero weight on the same data."""
         matrix = binarize(as_csr(interactions))
         self.n_items_ = matrix.shape[1]
+        self.ridge_ = (
+            NeighbourRidge(
+                neighbours=self.neighbours, l2=self.l2, shrinkage=self.shrinkage, block_budget=self.block_budget
+            ).fit(matrix)
+            if self.ridge_weight > 0
+            else None
+        )
         self.itemcf_ = ItemCF(
             similarity=self.similarity,
             neighbours=self.neighbours,
@@ -101,6 +118,8 @@ class Hybrid(ScoringRecommender):
         """
         w_cf, w_svd, w_content, w_pop = self._weights(similar)
         total = np.zeros(baskets.shape, dtype=np.float64)
+        if self.ridge_weight and not similar and getattr(self, "ridge_", None) is not None:
+            total += self.ridge_weight * _unit_rows((baskets @ self.ridge_.weights_).toarray())
         if w_cf:
             total += w_cf * _unit_rows((baskets @ self.itemcf_.neighbours_).toarray())
         if w_content:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 import scipy.sparse as sp
 
-from ._topk import DEFAULT_BLOCK_BUDGET, sparse_topk_rows
+from ._topk import DEFAULT_BLOCK_BUDGET
 from ._weighting import item_counts
 from .base import Items, ScoringRecommender, as_csr, binarize
 from .itemcf import cooccurrence_neighbours
@@ -98,26 +96,59 @@ class NeighbourRidge(ScoringRecommender):
         return scores
 
 
+#: catalogues up to this many items look the Gram entries up in a dense float32 items x items
+#: Gram (4 * 8,000^2 B = 256 MB at the threshold); larger ones compute each neighbourhood's Gram
+#: with a sparse product of its columns (same result, O(K^2) memory per item, slower)
+DENSE_GRAM_MAX_ITEMS = 8_000
+
+#: neighbourhoods solved at once (their stacked Grams: chunk x (K+1)^2 floats)
+SOLVE_CHUNK = 256
+
+
 def _solve_neighbourhoods(weighted: sp.csc_matrix, candidates: sp.csr_matrix, l2: float) -> sp.csr_matrix:
     """Return the sparse ``B`` (rows: predicting item, columns: predicted item) of every neighbourhood."""
     n_items = candidates.shape[0]
+    lengths = np.diff(candidates.indptr)
+    width = int(lengths.max()) + 1 if n_items and lengths.max() > 0 else 1
+    dense_gram = None
+    if n_items <= DENSE_GRAM_MAX_ITEMS:
+        dense_gram = np.asarray((weighted.T @ weighted).toarray(), dtype=np.float32)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []
-    for j in range(n_items):
-        neighbours = candidates.indices[candidates.indptr[j] : candidates.indptr[j + 1]]
-        if neighbours.size == 0:
+    for start in range(0, n_items, SOLVE_CHUNK):
+        targets = np.arange(start, min(start + SOLVE_CHUNK, n_items))
+        targets = targets[lengths[targets] > 0]
+        if targets.size == 0:
             continue
-        members = np.concatenate([[j], neighbours])
-        sub = weighted[:, members]
-        gram = (sub.T @ sub).toarray()
-        gram[np.diag_indices_from(gram)] += l2
-        column = np.linalg.solve(gram, np.eye(len(members), 1)).ravel()  # P[:, 0]
-        rows.append(neighbours)
-        cols.append(np.full(neighbours.size, j))
-        vals.append(-column[1:] / column[0])
+        # members[c] = [target, its neighbours..., -1 padding]
+        members = np.full((targets.size, width), -1, dtype=np.int64)
+        members[:, 0] = targets
+        slot = np.arange(width - 1)[None, :] < lengths[targets][:, None]
+        members[:, 1:][slot] = candidates.indices[
+            np.concatenate([np.arange(candidates.indptr[t], candidates.indptr[t + 1]) for t in targets])
+        ]
+        valid = members >= 0
+        safe = np.where(valid, members, 0)
+        if dense_gram is not None:
+            grams = dense_gram[safe[:, :, None], safe[:, None, :]].astype(np.float64)
+        else:
+            grams = np.zeros((targets.size, width, width))
+            for c in range(targets.size):
+                m = members[c][valid[c]]
+                sub = weighted[:, m]
+                grams[c, : m.size, : m.size] = (sub.T @ sub).toarray()
+        grams *= valid[:, :, None] & valid[:, None, :]
+        grams[:, np.arange(width), np.arange(width)] += l2
+        first = np.linalg.solve(grams, np.broadcast_to(np.eye(width, 1), (targets.size, width, 1)))[:, :, 0]
+        weights = -first[:, 1:] / first[:, :1]
+        keep = valid[:, 1:]
+        rows.append(members[:, 1:][keep])
+        cols.append(np.repeat(targets, keep.sum(axis=1)))
+        vals.append(weights[keep])
     if not rows:
         return sp.csr_matrix((n_items, n_items), dtype=np.float32)
     return sp.csr_matrix(
-        (np.concatenate(vals).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))), shape=(n_items, n_items)
+        (np.concatenate(vals).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_items, n_items),
     )

@@ -14,6 +14,7 @@ from crosssell_app.recommenders import (
     SVD,
     Hybrid,
     ItemCF,
+    NeighbourRidge,
     Popularity,
     Recommender,
     TfidfContent,
@@ -30,6 +31,7 @@ CONFIGS = {
     "itemcf-bm25": lambda: ItemCF(similarity="bm25", neighbours=5),
     "itemcf-confidence": lambda: ItemCF(similarity="confidence", neighbours=5),
     "itemcf-rp3beta": lambda: ItemCF(similarity="rp3beta", neighbours=5),
+    "ridge": lambda: NeighbourRidge(neighbours=5),
     "usercf": lambda: UserCF(neighbours=20),
     "svd": lambda: SVD(factors=2),
     "content": lambda: TfidfContent(neighbours=5),
@@ -38,6 +40,7 @@ CONFIGS = {
     ),
     "popularity": lambda: Popularity(),
     "hybrid": lambda: Hybrid(neighbours=5, factors=2),
+    "hybrid-without-ridge": lambda: Hybrid(neighbours=5, factors=2, ridge_weight=0.0),
     "hybrid-with-svd": lambda: Hybrid(neighbours=5, factors=2, svd_weight=0.3, content_weight=0.2),
 }
 #: models that learn who is bought with whom (popularity does not; content reads descriptions)
