@@ -98,6 +98,8 @@ def not_blocked(kind: str) -> models.Expression:
     from that source's list. It is part of the rows' own query, so blocks cost no extra query.
     Written as SQL over the app's own tables (``NOT EXISTS``, the same as an ORM ``~Exists``)
     because the ORM took longer to build and compile this subquery than the database to run it.
+    It names the recommendation table itself, so it filters a top-level query over
+    :class:`~crosssell_app.models.Recommendation`, not one nested in another query.
     """
     rec, rule, col = _tables()
     sql = (f"NOT EXISTS (SELECT 1 FROM {rule} cs_rule WHERE cs_rule.{col(MerchandisingRule, 'kind')} = %s"

@@ -12,7 +12,6 @@ from django.utils.module_loading import import_string as _import_string
 
 from ..conf import crosssell_settings
 
-
 #: the import strings are read on each request; importing each one is done once
 import_string = functools.lru_cache(maxsize=64)(_import_string)
 

@@ -97,9 +97,10 @@ class NeighbourRidge(ScoringRecommender):
 
 
 #: catalogues up to this many items look the Gram entries up in a dense float32 items x items
-#: Gram (4 * 8,000^2 B = 256 MB at the threshold); larger ones compute each neighbourhood's Gram
-#: with a sparse product of its columns (same result, O(K^2) memory per item, slower)
-DENSE_GRAM_MAX_ITEMS = 8_000
+#: Gram (kept: 4 * 5,000^2 B = 100 MB at the threshold, 200 MB in float64 while it is built);
+#: larger ones compute each neighbourhood's Gram with a sparse product of its columns (the same
+#: numbers, O(K^2) memory per item, a Python loop over items: slower)
+DENSE_GRAM_MAX_ITEMS = 5_000
 
 #: neighbourhoods solved at once (their stacked Grams: chunk x (K+1)^2 floats)
 SOLVE_CHUNK = 256

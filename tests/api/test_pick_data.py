@@ -32,9 +32,10 @@ def test_plain_pick_values_equal_the_serializers_output():
 
 @pytest.mark.parametrize("query", ["", "limit=10", "limit=1", "limit=999", "limit=3&limit=7"])
 def test_plain_list_params_equal_the_serializers(query, rf):
+    from rest_framework.request import Request
+
     from crosssell_app.api.serializers import ListParamsSerializer
     from crosssell_app.api.views import _params
-    from rest_framework.request import Request
 
     request = Request(rf.get(f"/?{query}"))
     serializer = ListParamsSerializer(data=request.query_params)
