@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from . import order_rows
 from .adapters import ProductAdapter
+from .bulk import insert_rows
 from .models import Order, OrderLine
 from .products import get_adapter
 
@@ -204,19 +205,10 @@ def _write_batch(batch: dict[str, _PendingOrder], summary: ImportSummary) -> Non
         summary.lines_created += len(lines)
 
 
-def _insert_lines(rows: list[tuple]) -> None:
-    """Insert ``(order pk, product pk, quantity, unit price, widget)`` rows with one statement.
+#: the order line columns an import writes, in the order of the tuples it builds
+LINE_FIELDS = ("order", "product", "quantity", "unit_price", "attributed_widget")
 
-    A history import writes hundreds of thousands of lines; building a model instance for each
-    (``bulk_create``) costs more than the database itself, so the rows go straight to
-    ``executemany``. Constraints still apply: the database checks keys and uniqueness.
-    """
-    meta = OrderLine._meta
-    connection = connections[router.db_for_write(OrderLine)]
-    quote = connection.ops.quote_name
-    columns = [meta.get_field(name).column for name in ("order", "product", "quantity", "unit_price", "attributed_widget")]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(meta.db_table), ", ".join(quote(c) for c in columns), ", ".join(["%s"] * len(columns))
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+
+def _insert_lines(rows: list[tuple]) -> None:
+    """Insert ``(order pk, product pk, quantity, unit price, widget)`` rows with one statement."""
+    insert_rows(OrderLine, [OrderLine._meta.get_field(name).column for name in LINE_FIELDS], rows)

@@ -77,10 +77,6 @@ class Order(models.Model):
     def __str__(self) -> str:
         return self.external_id
 
-    @property
-    def total(self):
-        return sum((line.quantity * line.unit_price for line in self.lines.all()), 0)
-
 
 class OrderLine(models.Model):
     """One product of an order; a product appears once per order (quantities are summed)."""

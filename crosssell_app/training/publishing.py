@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ..bulk import insert_rows
 from ..conf import crosssell_settings
 from ..models import ActiveVersion, Recommendation, RecommendationVersion, TrainingRun
 from ..signals import recommendations_published
@@ -77,11 +78,7 @@ def _values(version_id: int, batch: list[Row]) -> Iterator[tuple]:
 
 
 def _insert_rows(version_id: int, batch: list[Row]) -> None:
-    table = connection.ops.quote_name(Recommendation._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(COLUMNS))
-    sql = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({placeholders})"
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, list(_values(version_id, batch)))
+    insert_rows(Recommendation, COLUMNS, _values(version_id, batch))
 
 
 def _copy_rows(version_id: int, batch: list[Row]) -> None:

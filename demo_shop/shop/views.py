@@ -19,7 +19,7 @@ from crosssell_app.mixins import ProductViewMixin
 from crosssell_app.models import Order
 from crosssell_app.tracking import record_order, visitor
 
-from .cart import Cart
+from .cart import Cart, lines_total
 from .forms import CheckoutForm
 from .models import Category, Product, ShopOrder, ShopOrderLine
 
@@ -132,7 +132,7 @@ def cart_view(request: HttpRequest) -> HttpResponse:
     lines = cart.lines()
     return render(request, "shop/cart.html", {
         "lines": lines,
-        "total": sum((line["subtotal"] for line in lines), 0),
+        "total": lines_total(lines),
         "cart_products": [line["product"] for line in lines],
     })
 
@@ -164,7 +164,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         cart.clear()
         return redirect("shop:order_done", number=order.number)
     return render(request, "shop/checkout.html", {
-        "form": form, "lines": lines, "total": sum((line["subtotal"] for line in lines), 0),
+        "form": form, "lines": lines, "total": lines_total(lines),
     })
 
 
