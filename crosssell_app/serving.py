@@ -23,6 +23,7 @@ from django.core.cache import caches
 from django.db import connections, models, router
 from django.db.models.expressions import RawSQL
 
+from . import statements
 from .conf import crosssell_settings
 from .models import ActiveVersion, Kind, Recommendation
 from .products import get_adapter
@@ -65,8 +66,9 @@ def for_product(kind: str, product: Any, *, limit: int, rules: Rules) -> list[Pi
     """Return up to ``limit`` picks of ``kind`` (together, upgrade, similar) for one product."""
     pk = getattr(product, "pk", product)
     rules = _with_excluded(rules, [pk])
+    rows = _Rows(kind, "product", lambda ids: models.Q(kind=kind, source_id=ids["sources"][0]), sources=[pk])
     return _cached(("product", kind, pk, limit, rules.cache_key()),
-                   lambda version: _single_list(kind, models.Q(kind=kind, source_id=pk), [pk], limit, rules, version))
+                   lambda version: _single_list(rows, limit, rules, version))
 
 
 def for_user(user: Any, *, limit: int, rules: Rules) -> list[Pick]:
@@ -74,16 +76,15 @@ def for_user(user: Any, *, limit: int, rules: Rules) -> list[Pick]:
     trending = models.Q(kind=Kind.TRENDING, source__isnull=True, user__isnull=True)
     user_id = user.pk if user is not None and getattr(user, "is_authenticated", False) else None
     if user_id is None:
-        rows, order = trending, ("rank",)
+        rows = _Rows(Kind.FOR_YOU, "trending", lambda ids: trending)
     else:
-        rows = models.Q(kind=Kind.FOR_YOU, user_id=user_id) | trending
         personal_first = models.Case(models.When(kind=Kind.FOR_YOU, then=0), default=1)
-        order = (personal_first, "rank")
+        rows = _Rows(Kind.FOR_YOU, "personal", lambda ids: models.Q(kind=Kind.FOR_YOU, user_id=ids["users"][0]) | trending,
+                     users=[user_id], order=(personal_first, "rank"))
     # A product may be both personal and trending: fetch twice the limit so dropping repeats
     # still leaves a full list.
     return _cached(("user", user_id, limit, rules.cache_key()),
-                   lambda version: _single_list(Kind.FOR_YOU, rows, [], limit, rules, version,
-                                                order=order, fetch=2 * limit))
+                   lambda version: _single_list(rows, limit, rules, version, fetch=2 * limit))
 
 
 def for_basket(product_ids: Iterable, *, limit: int, rules: Rules) -> list[Pick]:
@@ -96,10 +97,11 @@ def for_basket(product_ids: Iterable, *, limit: int, rules: Rules) -> list[Pick]
     if not ids:
         return []
     rules = _with_excluded(rules, ids)
+    basket = _Rows(Kind.BOUGHT_TOGETHER, "basket",
+                   lambda values: models.Q(kind=Kind.BOUGHT_TOGETHER, source_id__in=values["sources"]), sources=ids)
 
     def compute(version: int | None) -> list[Pick]:
-        rows, pinned = _fetch(Kind.BOUGHT_TOGETHER, models.Q(kind=Kind.BOUGHT_TOGETHER, source_id__in=ids), ids,
-                              rules, version, order=("rank",))
+        rows, pinned = _fetch(basket, rules, version)
         best: dict[Any, Recommendation] = {}
         totals: dict[Any, float] = {}
         for row in rows:
@@ -117,29 +119,63 @@ def for_basket(product_ids: Iterable, *, limit: int, rules: Rules) -> list[Pick]
 
 
 # --- internals ---------------------------------------------------------------------------------
-def _single_list(kind: str, rows_q: models.Q, source_ids: list, limit: int, rules: Rules, version: int | None,
-                 *, order: tuple = ("rank",), fetch: int | None = None) -> list[Pick]:
-    rows, pinned = _fetch(kind, rows_q, source_ids, rules, version, order=order, count=fetch or limit)
+@dataclass(frozen=True)
+class _Rows:
+    """Which published rows a list reads: ``where`` builds their filter from the ids it is given.
+
+    ``shape`` names the filter for :mod:`~crosssell_app.statements` (the same shape always
+    compiles to the same SQL); ``sources`` are the products the list is about, ``users`` the user.
+    """
+
+    kind: str
+    shape: str
+    where: Any
+    sources: list = field(default_factory=list)
+    users: list = field(default_factory=list)
+    order: tuple = ("rank",)
+
+
+def _single_list(rows: _Rows, limit: int, rules: Rules, version: int | None, *, fetch: int | None = None) -> list[Pick]:
+    found, pinned = _fetch(rows, rules, version, count=fetch or limit)
+    first: dict[Any, Recommendation] = {}
+    for row in found:
+        first.setdefault(row.target_id, row)
+    # Only ``limit`` picks plus one per pin (which may repeat one) can be kept: build no more.
     adapter = get_adapter()
-    return _merge_pins(adapter, [_pick(adapter, row) for row in rows], pinned, limit)
+    return _merge_pins(adapter, [_pick(adapter, row) for row in list(first.values())[: limit + len(pinned)]],
+                       pinned, limit)
 
 
-def _fetch(kind: str, rows_q: models.Q, source_ids: list, rules: Rules, version: int | None, *, order: tuple,
-           count: int | None = None) -> tuple[list[Recommendation], list]:
-    """Return the active version's rows matching ``rows_q`` and the pins of ``kind``.
+def _fetch(rows: _Rows, rules: Rules, version: int | None, *, count: int | None = None) -> tuple[list[Recommendation], list]:
+    """Return the rows of the active version (or ``version``) that ``rows`` selects, and the pins of its kind.
 
     One query reads the rows with their products, rules and blocks applied in SQL, and whether any
     pin applies; a second one reads the pinned products only when there are pins (or no rows).
     Pinned products are not left out of the rows here: :func:`_merge_pins` drops the repeats,
-    and ``count`` rows are enough because each repeat is made up for by its pin.
+    and ``count`` rows are enough because each repeat is made up for by its pin. The query's SQL
+    is compiled once per shape (:mod:`~crosssell_app.statements`); only its ids change.
     """
-    if version is None:
-        version = _active_version_sql()
-    rows = (Recommendation.objects.filter(rows_q, version_id=version).filter(not_blocked(kind))
-            .annotate(cs_pinned=pins_exist(kind, source_ids)))
-    rows = rules.apply(rows, "target__").select_related(*display_related("target__")).order_by(*order)
-    found = list(rows[:count] if count else rows)
-    pinned = pins(kind, source_ids, rules) if not found or found[0].cs_pinned else []
+    kind, product_pk = rows.kind, get_adapter().model._meta.pk
+    ids = {
+        "sources": (product_pk, rows.sources),
+        "users": (Recommendation._meta.get_field("user"), rows.users),
+        "exclude": (product_pk, sorted(rules.exclude_ids, key=str)),
+        "purchased_by": (Recommendation._meta.get_field("user"), [] if rules.purchased_by is None else [rules.purchased_by]),
+        "version": (Recommendation._meta.get_field("version"), [] if version is None else [version]),
+    }
+
+    def build(values: dict[str, list]) -> models.QuerySet:
+        given = replace(rules, exclude_ids=frozenset(values["exclude"]),
+                        purchased_by=values["purchased_by"][0] if values["purchased_by"] else None)
+        active = values["version"][0] if values["version"] else _active_version_sql()
+        queryset = (Recommendation.objects.filter(rows.where(values), version_id=active).filter(not_blocked(kind))
+                    .annotate(cs_pinned=pins_exist(kind, values["sources"])))
+        queryset = given.apply(queryset, "target__").select_related(*display_related("target__")).order_by(*rows.order)
+        return queryset[:count] if count else queryset
+
+    shape = (rows.shape, kind, count, replace(rules, exclude_ids=frozenset(), purchased_by=None))
+    found = statements.fetch(Recommendation, shape, build, ids)
+    pinned = pins(kind, rows.sources, rules) if not found or found[0].cs_pinned else []
     return found, pinned
 
 
