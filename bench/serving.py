@@ -161,7 +161,7 @@ def time_renders(renders: int) -> list[tuple[str, int, float, float, float, floa
             html = template.render(context)
             elapsed = time.perf_counter() - started
             started = time.perf_counter()
-            BASELINE_TEMPLATE.render(Context({"products": list(model.objects.all()[i % 3000:i % 3000 + items])}))
+            BASELINE_TEMPLATE.render(Context({"products": list(model.objects.order_by("pk")[i % 3000:i % 3000 + items])}))
             base_elapsed = time.perf_counter() - started
             if i >= warm_up:
                 timings.append(elapsed)
@@ -262,6 +262,12 @@ def main() -> None:
           f"{Recommendation.objects.filter(version_id=ActiveVersion.objects.get(pk=1).version_id).count()}; "
           f"IMPRESSION_SAMPLE_RATE={crosssell_settings.IMPRESSION_SAMPLE_RATE}; "
           f"CACHE_TIMEOUT={crosssell_settings.CACHE_TIMEOUT}")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW random_page_cost")
+            page_cost = cursor.fetchone()[0]
+        print(f"random_page_cost={page_cost}; server_side_binding="
+              f"{bool(connection.settings_dict['OPTIONS'].get('server_side_binding'))}")
     from django.core.cache import cache
     from django.test import override_settings
 

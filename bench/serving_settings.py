@@ -12,6 +12,10 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 ROOT_URLCONF = "bench.serving_urls"
 DATABASES["default"]["CONN_MAX_AGE"] = 600
+if os.environ.get("BENCH_SERVER_SIDE_BINDING") == "1":
+    # psycopg binds parameters on the server and prepares a query it has run five times, so the
+    # planner runs once per query shape per connection (Django's ``server_side_binding`` option).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 # The cached variant (``BENCH_CACHE_TIMEOUT`` > 0) keeps widget lists in Redis, as a production

@@ -21,7 +21,9 @@ from typing import Any
 
 from django.core.cache import caches
 from django.db import connections, models, router
+from django.db.models import Sum, Window
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 
 from . import statements
 from .conf import crosssell_settings
@@ -98,24 +100,10 @@ def for_basket(product_ids: Iterable, *, limit: int, rules: Rules) -> list[Pick]
         return []
     rules = _with_excluded(rules, ids)
     basket = _Rows(Kind.BOUGHT_TOGETHER, "basket",
-                   lambda values: models.Q(kind=Kind.BOUGHT_TOGETHER, source_id__in=values["sources"]), sources=ids)
-
-    def compute(version: int | None) -> list[Pick]:
-        rows, pinned = _fetch(basket, rules, version)
-        best: dict[Any, Recommendation] = {}
-        totals: dict[Any, float] = {}
-        for row in rows:
-            totals[row.target_id] = totals.get(row.target_id, 0.0) + row.score
-            best.setdefault(row.target_id, row)
-        ordered = sorted(best.values(), key=lambda row: (-totals[row.target_id], row.rank))
-        # Targets are unique here, so ``limit`` picks plus one per pin (which may repeat one) are all
-        # that :func:`_merge_pins` can keep: the rest need not be built.
-        ordered = ordered[: limit + len(pinned)]
-        adapter = get_adapter()
-        picks = [_pick(adapter, row, score=totals[row.target_id]) for row in ordered]
-        return _merge_pins(adapter, picks, pinned, limit)
-
-    return _cached(("basket", tuple(sorted(map(str, ids))), limit, rules.cache_key()), compute)
+                   lambda values: models.Q(kind=Kind.BOUGHT_TOGETHER, source_id__in=values["sources"]), sources=ids,
+                   summed=True, order=("-cs_total", "rank", "target_id"))
+    return _cached(("basket", tuple(sorted(map(str, ids))), limit, rules.cache_key()),
+                   lambda version: _single_list(basket, limit, rules, version))
 
 
 # --- internals ---------------------------------------------------------------------------------
@@ -133,6 +121,8 @@ class _Rows:
     sources: list = field(default_factory=list)
     users: list = field(default_factory=list)
     order: tuple = ("rank",)
+    #: one row per product, its best-ranked one, scored the sum of its rows' scores (``cs_total``)
+    summed: bool = False
 
 
 def _single_list(rows: _Rows, limit: int, rules: Rules, version: int | None, *, fetch: int | None = None) -> list[Pick]:
@@ -142,7 +132,8 @@ def _single_list(rows: _Rows, limit: int, rules: Rules, version: int | None, *, 
         first.setdefault(row.target_id, row)
     # Only ``limit`` picks plus one per pin (which may repeat one) can be kept: build no more.
     adapter = get_adapter()
-    return _merge_pins(adapter, [_pick(adapter, row) for row in list(first.values())[: limit + len(pinned)]],
+    kept = list(first.values())[: limit + len(pinned)]
+    return _merge_pins(adapter, [_pick(adapter, row, score=row.cs_total if rows.summed else None) for row in kept],
                        pinned, limit)
 
 
@@ -170,7 +161,16 @@ def _fetch(rows: _Rows, rules: Rules, version: int | None, *, count: int | None 
         active = values["version"][0] if values["version"] else _active_version_sql()
         queryset = (Recommendation.objects.filter(rows.where(values), version_id=active).filter(not_blocked(kind))
                     .annotate(cs_pinned=pins_exist(kind, values["sources"])))
-        queryset = given.apply(queryset, "target__").select_related(*display_related("target__")).order_by(*rows.order)
+        queryset = given.apply(queryset, "target__")
+        if rows.summed:
+            # Summed and cut in SQL, so only the rows shown are read; the filter on the window's
+            # row number makes Django wrap the query in a subquery.
+            target = models.F("target_id")
+            queryset = queryset.annotate(
+                cs_total=Window(Sum("score"), partition_by=target),
+                cs_nth=Window(RowNumber(), partition_by=target, order_by=(models.F("rank").asc(), models.F("source_id").asc())),
+            ).filter(cs_nth=1)
+        queryset = queryset.select_related(*display_related("target__")).order_by(*rows.order)
         return queryset[:count] if count else queryset
 
     shape = (rows.shape, kind, count, replace(rules, exclude_ids=frozenset(), purchased_by=None))
