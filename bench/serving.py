@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -183,6 +184,23 @@ end
 """
 
 
+def ensure_wrk() -> None:
+    """Install Debian's ``wrk`` package when the command is missing (as root), or stop with what to do."""
+    if shutil.which("wrk"):
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        raise SystemExit("wrk is missing: install it (apt-get install -y wrk), or pass --skip-api")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    print("wrk is missing: installing it with apt-get", flush=True)
+    # A stale package list is the usual reason an install fails: refresh it once, then retry.
+    for command in (["apt-get", "install", "-y", "-q", "wrk"], ["apt-get", "update", "-q"],
+                    ["apt-get", "install", "-y", "-q", "wrk"]):
+        subprocess.run(command, check=False, env=env, capture_output=True, timeout=900)
+        if shutil.which("wrk"):
+            return
+    raise SystemExit("installing wrk with apt-get failed: install it by hand, or pass --skip-api")
+
+
 def wrk_rps(port: int, paths: list[str], duration: int, connections: int) -> float:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA % ", ".join(f'"{path}"' for path in paths))
@@ -280,6 +298,7 @@ def main() -> None:
                 print(f"{name:30} {items:5d} {p50:7.2f} {p99:7.2f} {b50:13.2f} {b99:13.2f}")
     if args.skip_api:
         return
+    ensure_wrk()
     for timeout in (0, 300):
         cache.clear()
         print(f"\nAPI under gunicorn ({args.workers} sync workers, CACHE_TIMEOUT={timeout}), wrk -t2 "

@@ -78,3 +78,38 @@ def test_the_report_shows_click_through_rate_and_attributed_revenue_per_widget_a
 def test_the_report_is_for_staff_only(client):
     response = client.get("/admin/crosssell_app/widgetevent/report/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def _sampled_impression(settings):
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    from crosssell_app.attribution import maybe_record_impression
+
+    settings.CROSSSELL = {**settings.CROSSSELL, "IMPRESSION_SAMPLE_RATE": 1}
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    return maybe_record_impression(request, "together", source=None, version=3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_impression_of_its_own_is_committed_without_waiting_for_the_disk_on_postgresql(settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert _sampled_impression(settings)
+    relaxed = [q["sql"] for q in queries.captured_queries if "synchronous_commit" in q["sql"]]
+    assert relaxed == (["SET LOCAL synchronous_commit TO OFF"] if connection.vendor == "postgresql" else [])
+    assert WidgetEvent.objects.filter(event="impression", widget="together", version=3).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_impression_inside_the_hosts_transaction_leaves_that_transaction_durable(settings):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        assert _sampled_impression(settings)
+    assert not [q for q in queries.captured_queries if "synchronous_commit" in q["sql"]]
+    assert WidgetEvent.objects.filter(event="impression").count() == 1
