@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from collections.abc import Callable
+from urllib.parse import quote, urlencode
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -18,7 +20,33 @@ from .products import get_adapter
 
 def click_url(widget: str, target_pk, *, source_pk=None, version: int | None = None) -> str:
     """Return the link a widget shows for ``target_pk``: it records the click, then redirects."""
-    url = reverse("crosssell:click", kwargs={"widget": widget, "target": target_pk})
+    return _with_query(reverse("crosssell:click", kwargs={"widget": widget, "target": target_pk}), source_pk, version)
+
+
+def click_urls(widget: str, *, source_pk=None) -> Callable[..., str]:
+    """Return ``link(target_pk, version=None)``, equal to :func:`click_url` for this widget's links.
+
+    A widget links several picks through the same URL pattern; reversing it once per render and
+    putting each pick's id in its place saves a ``reverse()`` per pick (a tenth of a render).
+    An id the path converter might reject (empty, or holding a slash) goes through ``reverse()``.
+    """
+    path = reverse("crosssell:click", kwargs={"widget": widget, "target": _TARGET_PLACEHOLDER})
+    head, _, tail = path.rpartition(_TARGET_PLACEHOLDER)
+
+    def link(target_pk, version: int | None = None) -> str:
+        text = str(target_pk)
+        if not text or "/" in text:
+            return click_url(widget, target_pk, source_pk=source_pk, version=version)
+        return _with_query(f"{head}{quote(text, safe=RFC3986_SUBDELIMS + '/~:@')}{tail}", source_pk, version)
+
+    return link
+
+
+#: a value of the click URL's ``target`` that no product id is confused with while being replaced
+_TARGET_PLACEHOLDER = "crosssell-target-placeholder"
+
+
+def _with_query(url: str, source_pk, version: int | None) -> str:
     query = {key: value for key, value in (("from", source_pk), ("v", version)) if value is not None}
     return f"{url}?{urlencode(query)}" if query else url
 

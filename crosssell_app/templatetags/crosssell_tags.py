@@ -29,7 +29,7 @@ from crosssell_app.models import Kind
 from crosssell_app.params import clamp_limit, parse_product_pk
 from crosssell_app.products import get_adapter
 from crosssell_app.rules import default_rules, split_words
-from crosssell_app.views import click_url
+from crosssell_app.views import click_urls
 
 logger = logging.getLogger(__name__)
 register = template.Library()
@@ -61,7 +61,7 @@ def frequently_bought_together(context, product, limit: int = 3, variant: str = 
     return _render(context, "frequently_bought_together", variant, picks, product=product, widget="together", extra={
         "product_title": adapter.title(product),
         "product_price": prices[0],
-        "total": sum((price for price in prices if price is not None), Decimal("0")),
+        "total": sum((price for price in prices if price is not None), Decimal(0)),
         "add_to_cart_url": add_to_cart_url(),
     })
 
@@ -148,11 +148,16 @@ def _product_ids(products: Any) -> Iterable:
 
 def _link(picks: list[serving.Pick], widget: str, product: Any) -> None:
     """Point each pick at the click-recording redirect, or (its URLs not included) at the product with ``?cs=``."""
-    source = getattr(product, "pk", product)
+    try:
+        link = click_urls(widget, source_pk=getattr(product, "pk", product))
+    except NoReverseMatch:  # the host did not include the app's URLs
+        link = None
     for pick in picks:
         try:
-            pick.link = click_url(widget, pick.pk, source_pk=source, version=pick.version)
+            pick.link = link(pick.pk, pick.version) if link is not None else ""
         except NoReverseMatch:
+            pick.link = ""
+        if not pick.link:
             separator = "&" if "?" in pick.url else "?"
             pick.link = f"{pick.url}{separator}{urlencode({crosssell_settings.WIDGET_PARAM: widget})}"
 

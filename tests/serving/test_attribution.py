@@ -70,7 +70,7 @@ def test_the_report_shows_click_through_rate_and_attributed_revenue_per_widget_a
     together = rows[("together", 3)]
     assert (together.impressions, together.clicks, together.orders) == (10, 1, 1)
     assert together.click_through_rate == pytest.approx(1 / 20)
-    assert together.revenue == Decimal("12")
+    assert together.revenue == Decimal(12)
     assert rows[("upgrade", 3)].click_through_rate is None
     assert "5.0%" in response.content.decode()
 
@@ -113,3 +113,12 @@ def test_an_impression_inside_the_hosts_transaction_leaves_that_transaction_dura
         assert _sampled_impression(settings)
     assert not [q for q in queries.captured_queries if "synchronous_commit" in q["sql"]]
     assert WidgetEvent.objects.filter(event="impression").count() == 1
+
+
+@pytest.mark.parametrize("target", [7, "A-12", "mug & plate", "tasse-café", "x:y@z"])
+def test_a_widgets_links_are_the_click_urls_reverse_gives(target):
+    from crosssell_app.views import click_url, click_urls
+
+    link = click_urls("together", source_pk=3)
+    assert link(target, 9) == click_url("together", target, source_pk=3, version=9)
+    assert link(target) == click_url("together", target, source_pk=3)
