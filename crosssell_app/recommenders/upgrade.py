@@ -544,7 +544,8 @@ class Upgrade(Recommender):
         added = added_phrases(str(self.titles_[source]), str(self.titles_[target]))
         chosen = int(self.buyers_[target])
         unit = "customers" if self.users_.shape[1] else "orders"
-        evidence = f"chosen by {chosen} {unit}" if unit == "customers" else f"bought in {chosen} orders"
+        noun = unit if chosen != 1 else unit[:-1]  # "1 customer", "3 customers"
+        evidence = f"chosen by {chosen} {noun}" if unit == "customers" else f"bought in {chosen} {noun}"
         name = str(self.titles_[target]) or f"item {target}"
         parts = [f"Upgrade to {name}"]
         if added:

@@ -266,3 +266,13 @@ def test_explanations_of_cheaper_and_unpriced_targets_stay_serialisable(model: U
     assert json.loads(json.dumps(unpriced, allow_nan=False)) == unpriced
     with pytest.raises(IndexError):
         model.explain(0, N)
+
+
+def test_evidence_of_one_buyer_is_singular(model: Upgrade) -> None:
+    import copy
+
+    single = copy.deepcopy(model)
+    single.buyers_ = single.buyers_.copy()
+    single.buyers_[2] = 1
+    evidence = single.explain(0, 2)["evidence"]
+    assert "chosen by 1 customer" in evidence and "customers" not in evidence
