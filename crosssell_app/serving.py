@@ -137,7 +137,7 @@ def _single_list(rows: _Rows, limit: int, rules: Rules, version: int | None, *, 
                        pinned, limit)
 
 
-def _fetch(rows: _Rows, rules: Rules, version: int | None, *, count: int | None = None) -> tuple[list[Recommendation], list]:
+def _fetch(rows: _Rows, rules: Rules, version: int | None, *, count: int) -> tuple[list[Recommendation], list]:
     """Return the rows of the active version (or ``version``) that ``rows`` selects, and the pins of its kind.
 
     One query reads the rows with their products, rules and blocks applied in SQL, and whether any
@@ -146,12 +146,12 @@ def _fetch(rows: _Rows, rules: Rules, version: int | None, *, count: int | None 
     and ``count`` rows are enough because each repeat is made up for by its pin. The query's SQL
     is compiled once per shape (:mod:`~crosssell_app.statements`); only its ids change.
     """
-    kind, product_pk = rows.kind, get_adapter().model._meta.pk
+    kind, product_pk, user = rows.kind, get_adapter().model._meta.pk, Recommendation._meta.get_field("user")
     ids = {
         "sources": (product_pk, rows.sources),
-        "users": (Recommendation._meta.get_field("user"), rows.users),
+        "users": (user, rows.users),
         "exclude": (product_pk, sorted(rules.exclude_ids, key=str)),
-        "purchased_by": (Recommendation._meta.get_field("user"), [] if rules.purchased_by is None else [rules.purchased_by]),
+        "purchased_by": (user, [] if rules.purchased_by is None else [rules.purchased_by]),
         "version": (Recommendation._meta.get_field("version"), [] if version is None else [version]),
     }
 
@@ -171,7 +171,7 @@ def _fetch(rows: _Rows, rules: Rules, version: int | None, *, count: int | None 
                 cs_nth=Window(RowNumber(), partition_by=target, order_by=(models.F("rank").asc(), models.F("source_id").asc())),
             ).filter(cs_nth=1)
         queryset = queryset.select_related(*display_related("target__")).order_by(*rows.order)
-        return queryset[:count] if count else queryset
+        return queryset[:count]
 
     shape = (rows.shape, kind, count, replace(rules, exclude_ids=frozenset(), purchased_by=None))
     found = statements.fetch(Recommendation, shape, build, ids)
