@@ -1,13 +1,15 @@
 """Widget clicks and sampled impressions, and the report that relates them to revenue.
 
 A click is always stored (orders are attributed to it by :func:`crosssell_app.tracking.record_order`);
-an impression only for a share ``IMPRESSION_SAMPLE_RATE`` of renders, so showing a widget rarely
-costs a write. The report scales sampled impressions back up to estimate the click-through rate.
+an impression only for a share ``IMPRESSION_SAMPLE_RATE`` of renders, written after the response,
+so showing a widget never waits for a write. The report scales sampled impressions back up to estimate the click-through rate.
 """
 
 from __future__ import annotations
 
+import logging
 import random
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +20,8 @@ from django.db import connections, models, router, transaction
 from .conf import crosssell_settings
 from .models import OrderLine, WidgetEvent
 from .tracking import visitor
+
+logger = logging.getLogger(__name__)
 
 
 def record_click(request, widget: str, target: Any, *, source: Any = None, version: int | None = None) -> WidgetEvent:
@@ -31,9 +35,13 @@ def record_click(request, widget: str, target: Any, *, source: Any = None, versi
 
 
 def maybe_record_impression(request, widget: str, *, source: Any = None, version: int | None = None) -> bool:
-    """Store one impression of ``widget`` for a sampled share of renders; return whether it did.
+    """Record one impression of ``widget`` for a sampled share of renders; return whether it did.
 
-    The session is not created for it: an impression alone is not worth a session cookie.
+    Inside a request the impression is only queued: :func:`write_pending_impressions` stores the
+    request's impressions in one insert when the request has finished, after the response went
+    out (``request_finished``), so a sampled render costs the shopper no write. Outside a request
+    (a shell, a management command) it is stored at once. The session is not created for it: an
+    impression alone is not worth a session cookie.
     """
     rate = float(crosssell_settings.IMPRESSION_SAMPLE_RATE or 0)
     if rate <= 0 or random.random() >= rate:
@@ -46,21 +54,65 @@ def maybe_record_impression(request, widget: str, *, source: Any = None, version
         user=user if user is not None and user.is_authenticated else None,
         session_key=(session.session_key or "") if session is not None else "",
     )
+    pending = getattr(_request_state, "impressions", None)
+    if pending is None:
+        _store([impression])
+    else:
+        pending.append(impression)
+        if len(pending) >= MAX_PENDING_IMPRESSIONS:  # a page with very many widgets
+            write_pending_impressions()
+            _request_state.impressions = []
+    return True
+
+
+#: most impressions a request queues before they are written
+MAX_PENDING_IMPRESSIONS = 100
+
+# Impressions queued by the request this thread serves; ``None`` outside a request. Django runs
+# a request's ``request_started``, view and ``request_finished`` in one thread (WSGI) or in the
+# one thread-sensitive thread (ASGI), so a thread-local is the request's.
+_request_state = threading.local()
+
+
+def start_queueing_impressions(**kwargs) -> None:
+    """``request_started`` receiver: queue this request's impressions (writing any left over)."""
+    write_pending_impressions()
+    _request_state.impressions = []
+
+
+def write_pending_impressions(**kwargs) -> None:
+    """``request_finished`` receiver: store the impressions the request queued, in one insert.
+
+    Never raises: the response has gone and a lost sample must not fail the request's teardown.
+    """
+    pending = getattr(_request_state, "impressions", None)
+    _request_state.impressions = None
+    if not pending:
+        return
+    try:
+        _store(pending)
+    except Exception:
+        logger.warning("Could not store %d sampled widget impressions", len(pending), exc_info=True)
+
+
+def _store(impressions: list[WidgetEvent]) -> None:
     alias = router.db_for_write(WidgetEvent)
     connection = connections[alias]
+    was_closed = connection.connection is None  # Django closed it at the end of the request
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        impression.save(using=alias)
-        return True
-    # Waiting for the write-ahead log to reach the disk was most of a sampled render's time (a
-    # few ms per commit). A sampled impression does not need that: with asynchronous commit a
-    # database crash can lose the last fraction of a second of impressions, never corrupt
-    # anything (PostgreSQL, "Asynchronous Commit"). Only this transaction is relaxed, and only
-    # when it is the app's own: inside a host's transaction the row commits with the host's.
-    with transaction.atomic(using=alias):
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        impression.save(using=alias)
-    return True
+        WidgetEvent.objects.using(alias).bulk_create(impressions)
+    else:
+        # Waiting for the write-ahead log to reach the disk was most of a sampled render's time (a
+        # few ms per commit). A sampled impression does not need that: with asynchronous commit a
+        # database crash can lose the last fraction of a second of impressions, never corrupt
+        # anything (PostgreSQL, "Asynchronous Commit"). Only this transaction is relaxed, and only
+        # when it is the app's own: inside a host's transaction the rows commit with the host's.
+        with transaction.atomic(using=alias):
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            WidgetEvent.objects.using(alias).bulk_create(impressions)
+    if was_closed and not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()  # leave it as the end of the request did
 
 
 @dataclass

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import logging
 
+from django.core.signals import request_finished, request_started
 from django.dispatch import receiver
 
+from .attribution import start_queueing_impressions, write_pending_impressions
 from .conf import crosssell_settings
 from .signals import order_recorded, product_viewed
 from .tracking import record_view_from_request
 
 logger = logging.getLogger(__name__)
+
+# Sampled widget impressions are written once per request, after its response (attribution.py).
+request_started.connect(start_queueing_impressions, dispatch_uid="crosssell_queue_impressions")
+request_finished.connect(write_pending_impressions, dispatch_uid="crosssell_write_impressions")
 
 
 @receiver(product_viewed, dispatch_uid="crosssell_record_product_view")

@@ -6,20 +6,23 @@ NumPy models or TensorFlow. Each list costs one query whatever its length — th
 their products, with :mod:`~crosssell_app.rules` and the merchandiser's blocks applied in SQL and
 the limit set by the database — and a second one only when a merchandiser pinned products to it. With
 ``CACHE_TIMEOUT`` the lists are cached under the active version's id, so publishing a new version
-makes every cached list stale at once. The active version's id is itself cached for at most
-``ACTIVE_VERSION_CACHE_TIMEOUT`` seconds (and dropped on ``recommendations_published``), so a
-cached widget costs no query at all and another process sees a new version within that time.
+makes every cached list stale at once. Each process remembers the active version's id for at
+most ``ACTIVE_VERSION_CACHE_TIMEOUT`` seconds (and forgets it on ``recommendations_published``),
+so a cached widget costs no query and one cache read, and another process sees a new version
+within that time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from django.core.cache import caches
+from django.core.signals import setting_changed
 from django.db import connections, models, router
 from django.db.models import Sum, Window
 from django.db.models.expressions import RawSQL
@@ -32,8 +35,28 @@ from .products import get_adapter
 from .rules import Rules, display_related, not_blocked, pins, pins_exist, place_pins
 from .signals import recommendations_published
 
-#: cache key of the active version's id; lists are cached under that id, so a new one makes them stale
-ACTIVE_VERSION_KEY = "crosssell:active-version"
+
+class _ProductURL:
+    """A :class:`Pick` field holding the product's URL, asked of the adapter only when first read.
+
+    A widget links through the click redirect, so reversing every product's own URL (the host's
+    ``get_absolute_url``) would be wasted on most renders. Being a descriptor-typed dataclass
+    field, it still takes ``url=`` in the constructor, and ``pick.url`` still works in templates.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, pick: Pick | None, owner: type) -> str | None:
+        if pick is None:
+            return None  # the field's default: not given, looked up when read
+        value = pick.__dict__.get(self.slot)
+        if value is None:
+            value = pick.__dict__[self.slot] = get_adapter().url(pick.product)
+        return value
+
+    def __set__(self, pick: Pick, value: str | None) -> None:
+        pick.__dict__[self.slot] = value
 
 
 @dataclass
@@ -42,10 +65,11 @@ class Pick:
 
     product: Any
     title: str
-    url: str
     price: Decimal | None
     image: str
     score: float
+    #: the product's own URL (the adapter's, looked up when first read unless given)
+    url: str = _ProductURL()
     explanation: dict = field(default_factory=dict)
     version: int | None = None
     source_id: Any = None
@@ -195,9 +219,9 @@ def _pick(adapter, row: Recommendation, *, score: float | None = None) -> Pick:
 
 
 def _shown(adapter, product: Any, **values: Any) -> Pick:
-    """Return a :class:`Pick` of ``product`` with the adapter's title, URL, price and image."""
-    return Pick(product=product, title=adapter.title(product), url=adapter.url(product),
-                price=adapter.price(product), image=adapter.image_url(product), **values)
+    """Return a :class:`Pick` of ``product`` with the adapter's title, price and image (its URL when read)."""
+    return Pick(product=product, title=adapter.title(product), price=adapter.price(product),
+                image=adapter.image_url(product), **values)
 
 
 def _merge_pins(adapter, picks: list[Pick], pinned: list[tuple[int, Any, Any]], limit: int) -> list[Pick]:
@@ -229,13 +253,10 @@ def _cached(key_parts: tuple, compute) -> list[Pick]:
     timeout = int(crosssell_settings.CACHE_TIMEOUT or 0)
     if timeout <= 0:
         return compute(None)
-    cache = caches[crosssell_settings.CACHE_ALIAS]
-    version = cache.get(ACTIVE_VERSION_KEY)
+    version = _remembered_active_version(min(timeout, int(crosssell_settings.ACTIVE_VERSION_CACHE_TIMEOUT)))
     if version is None:
-        version = active_version_id()
-        if version is None:
-            return []
-        cache.set(ACTIVE_VERSION_KEY, version, min(timeout, int(crosssell_settings.ACTIVE_VERSION_CACHE_TIMEOUT)))
+        return []
+    cache = caches[crosssell_settings.CACHE_ALIAS]
     key = f"crosssell:{version}:{_digest(key_parts)}"
     picks = cache.get(key)
     if picks is None:
@@ -244,13 +265,36 @@ def _cached(key_parts: tuple, compute) -> list[Pick]:
     return picks
 
 
+# ``(version id, monotonic time it expires)`` of the active version this process serves from.
+# Kept in the process, not in the shared cache: a cache round trip per widget cost more than the
+# query it saves does every few seconds, and the bound is the same either way.
+_active_version_memo: tuple[int, float] | None = None
+
+
+def _remembered_active_version(seconds: float) -> int | None:
+    """Return the active version's id, read from the database at most once per ``seconds``."""
+    global _active_version_memo
+    memo, now = _active_version_memo, time.monotonic()
+    if memo is not None and memo[1] > now:
+        return memo[0]
+    version = active_version_id()
+    _active_version_memo = None if version is None else (version, now + seconds)
+    return version
+
+
 def forget_active_version(**kwargs: Any) -> None:
-    """Drop the cached active version id, so the next widget reads (and caches) the new version's lists."""
-    if int(crosssell_settings.CACHE_TIMEOUT or 0) > 0:
-        caches[crosssell_settings.CACHE_ALIAS].delete(ACTIVE_VERSION_KEY)
+    """Forget the remembered active version, so the next widget reads (and caches) the new version's lists."""
+    global _active_version_memo
+    _active_version_memo = None
+
+
+def _forget_on_settings_change(setting: str, **kwargs: Any) -> None:
+    if setting in ("CROSSSELL", "CACHES"):
+        forget_active_version()
 
 
 recommendations_published.connect(forget_active_version, dispatch_uid="crosssell_forget_active_version")
+setting_changed.connect(_forget_on_settings_change, dispatch_uid="crosssell_forget_active_version_settings")
 
 
 def _digest(parts: tuple) -> str:

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.middleware.csrf import get_token
 from django.template.loader import select_template
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 
 from crosssell_app import serving
 from crosssell_app.attribution import maybe_record_impression
@@ -158,8 +159,9 @@ def _link(picks: list[serving.Pick], widget: str, product: Any) -> None:
         except NoReverseMatch:
             pick.link = ""
         if not pick.link:
-            separator = "&" if "?" in pick.url else "?"
-            pick.link = f"{pick.url}{separator}{urlencode({crosssell_settings.WIDGET_PARAM: widget})}"
+            url = pick.url
+            separator = "&" if "?" in url else "?"
+            pick.link = f"{url}{separator}{urlencode({crosssell_settings.WIDGET_PARAM: widget})}"
 
 
 def _render(context, name: str, variant: str, picks: list[serving.Pick], *, product: Any, widget: str,
@@ -171,6 +173,7 @@ def _render(context, name: str, variant: str, picks: list[serving.Pick], *, prod
     maybe_record_impression(request, widget, source=product, version=picks[0].version)
     values = {"picks": picks, "product": product, "widget": widget, "request": request, **(extra or {})}
     if request is not None:
-        # Rendered without the request so the host's context processors (and their queries) stay out.
-        values["csrf_token"] = get_token(request)
+        # Rendered without the request so the host's context processors (and their queries) stay
+        # out; the token is made only if the template has a form, as Django's ``csrf`` processor does.
+        values["csrf_token"] = SimpleLazyObject(functools.partial(get_token, request))
     return select_template(names).render(values)

@@ -115,6 +115,68 @@ def test_an_impression_inside_the_hosts_transaction_leaves_that_transaction_dura
     assert WidgetEvent.objects.filter(event="impression").count() == 1
 
 
+def _page_with_two_widgets(settings):
+    from crosssell_app.models import Kind
+    from tests.serving.published import publish
+
+    settings.CROSSSELL = {**settings.CROSSSELL, "IMPRESSION_SAMPLE_RATE": 1}
+    mug = ItemFactory()
+    publish({(Kind.UPGRADE, mug): [ItemFactory()], (Kind.BOUGHT_TOGETHER, mug): [ItemFactory()]})
+    return f"/items/{mug.pk}/widgets/", mug
+
+
+def test_a_pages_impressions_are_written_after_its_response_in_one_insert(client, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url, mug = _page_with_two_widgets(settings)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200 and "crosssell-upgrade" in response.content.decode()
+    assert response["X-Impressions-Stored"] == "0"  # none while the page was being made
+    assert sorted(WidgetEvent.objects.values_list("event", "widget", "source")) == [
+        ("impression", "together", mug.pk), ("impression", "upgrade", mug.pk)]
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "crosssell_app_widgetevent"')]
+    assert len(inserts) == 1
+
+
+def test_an_impression_write_that_fails_after_the_response_is_logged_and_the_page_stands(client, settings, caplog):
+    import crosssell_app.attribution
+
+    def broken(impressions):
+        raise RuntimeError("database went away")
+
+    url, _ = _page_with_two_widgets(settings)
+    real = crosssell_app.attribution._store
+    crosssell_app.attribution._store = broken
+    try:
+        response = client.get(url)
+    finally:
+        crosssell_app.attribution._store = real
+    assert response.status_code == 200 and "crosssell-together" in response.content.decode()
+    assert "Could not store 2 sampled widget impressions" in caplog.text
+    assert client.get(url).status_code == 200  # the next request queues afresh
+    assert WidgetEvent.objects.filter(event="impression").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_impressions_written_after_django_closed_the_connection_leave_it_closed(settings):
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("Django never closes the in-memory SQLite test database")
+
+    from crosssell_app.attribution import start_queueing_impressions, write_pending_impressions
+
+    start_queueing_impressions()
+    assert _sampled_impression(settings)
+    assert not WidgetEvent.objects.exists()  # queued, not written
+    connection.close()  # what the end of a request does with CONN_MAX_AGE = 0
+    write_pending_impressions()
+    assert connection.connection is None
+    assert WidgetEvent.objects.filter(event="impression", widget="together", version=3).count() == 1
+
+
 @pytest.mark.parametrize("target", [7, "A-12", "mug & plate", "tasse-café", "x:y@z"])
 def test_a_widgets_links_are_the_click_urls_reverse_gives(target):
     from crosssell_app.views import click_url, click_urls

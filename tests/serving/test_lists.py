@@ -91,6 +91,21 @@ def test_a_cached_list_is_served_from_the_cache_until_a_new_version_is_published
     assert products(serving.for_product(Kind.BOUGHT_TOGETHER, mug, limit=3, rules=default_rules())) == [cup]
 
 
+def test_a_version_published_elsewhere_is_served_within_the_active_version_timeout(cached, settings, monkeypatch):
+    import time
+
+    settings.CROSSSELL = {**settings.CROSSSELL, "ACTIVE_VERSION_CACHE_TIMEOUT": 5}
+    mug, plate, cup = ItemFactory(), ItemFactory(), ItemFactory()
+    publish({(Kind.BOUGHT_TOGETHER, mug): [plate]})
+    together = lambda: products(serving.for_product(Kind.BOUGHT_TOGETHER, mug, limit=3, rules=default_rules()))
+    assert together() == [plate]
+    publish({(Kind.BOUGHT_TOGETHER, mug): [cup]})  # by another process: this one hears no signal
+    assert together() == [plate]
+    now = time.monotonic()
+    monkeypatch.setattr(serving.time, "monotonic", lambda: now + 5.1)
+    assert together() == [cup]
+
+
 def test_different_rules_are_cached_apart(cached):
     mug, plate, cup = ItemFactory(), ItemFactory(), ItemFactory()
     publish({(Kind.BOUGHT_TOGETHER, mug): [plate, cup]})

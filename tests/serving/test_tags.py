@@ -134,6 +134,35 @@ def test_widget_links_go_through_the_click_redirect_with_the_widget_and_version(
     assert f'href="/recommendations/click/together/{plate.pk}/?from={mug.pk}&amp;v={version.pk}"' in html
 
 
+def test_a_widget_linking_through_the_click_redirect_never_asks_for_the_products_url(mug, monkeypatch):
+    from tests.testapp.models import Item
+
+    asked = []
+    monkeypatch.setattr(Item, "get_absolute_url", lambda item: asked.append(item.pk) or f"/items/{item.pk}/")
+    plate = ItemFactory()
+    publish({(Kind.BOUGHT_TOGETHER, mug): [plate], (Kind.UPGRADE, mug): [plate]})
+    assert "/recommendations/click/together/" in render("{% frequently_bought_together product %}", product=mug)
+    assert "/recommendations/click/upgrade/" in render("{% upgrade_to product %}", product=mug)
+    assert asked == []
+    from crosssell_app import serving
+    from crosssell_app.rules import default_rules
+
+    assert serving.for_product(Kind.UPGRADE, mug, limit=3, rules=default_rules())[0].url == f"/items/{plate.pk}/"
+    assert asked == [plate.pk]
+
+
+def test_only_a_widget_with_a_form_makes_a_csrf_token(mug, settings):
+    settings.CROSSSELL = {**settings.CROSSSELL, "ADD_TO_CART_URL": "/cart/add-many/"}
+    publish({(Kind.BOUGHT_TOGETHER, mug): [ItemFactory()], (Kind.UPGRADE, mug): [ItemFactory()]})
+    for tag, has_form in (("upgrade_to", False), ("frequently_bought_together", True)):
+        request = RequestFactory().get("/")
+        request.user, request.session = AnonymousUser(), SessionStore()
+        html = Template("{% load crosssell_tags %}{% " + tag + " product %}").render(
+            Context({"request": request, "product": mug}))
+        assert ('name="csrfmiddlewaretoken"' in html) is has_form
+        assert ("CSRF_COOKIE" in request.META) is has_form  # no token, no CSRF cookie on the response
+
+
 def test_a_render_records_an_impression_when_sampled(mug, settings):
     publish({(Kind.UPGRADE, mug): [ItemFactory()]})
     render("{% upgrade_to product %}", product=mug)
