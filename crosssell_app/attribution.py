@@ -56,7 +56,7 @@ def maybe_record_impression(request, widget: str, *, source: Any = None, version
     )
     pending = getattr(_request_state, "impressions", None)
     if pending is None:
-        _store([impression])
+        _store_or_log([impression])
     else:
         pending.append(impression)
         if len(pending) >= MAX_PENDING_IMPRESSIONS:  # a page with very many widgets
@@ -70,7 +70,8 @@ MAX_PENDING_IMPRESSIONS = 100
 
 # Impressions queued by the request this thread serves; ``None`` outside a request. Django runs
 # a request's ``request_started``, view and ``request_finished`` in one thread (WSGI) or in the
-# one thread-sensitive thread (ASGI), so a thread-local is the request's.
+# one thread-sensitive thread (ASGI), so a thread-local is the request's. Concurrent ASGI requests
+# share that thread: one may write impressions another queued, but every queued one is written.
 _request_state = threading.local()
 
 
@@ -81,18 +82,19 @@ def start_queueing_impressions(**kwargs) -> None:
 
 
 def write_pending_impressions(**kwargs) -> None:
-    """``request_finished`` receiver: store the impressions the request queued, in one insert.
-
-    Never raises: the response has gone and a lost sample must not fail the request's teardown.
-    """
+    """``request_finished`` receiver: store the impressions the request queued, in one insert."""
     pending = getattr(_request_state, "impressions", None)
     _request_state.impressions = None
-    if not pending:
-        return
+    if pending:
+        _store_or_log(pending)
+
+
+def _store_or_log(impressions: list[WidgetEvent]) -> None:
+    """Store sampled impressions; a failure is logged, never raised: a lost sample must not cost a page."""
     try:
-        _store(pending)
+        _store(impressions)
     except Exception:
-        logger.warning("Could not store %d sampled widget impressions", len(pending), exc_info=True)
+        logger.warning("Could not store %d sampled widget impressions", len(impressions), exc_info=True)
 
 
 def _store(impressions: list[WidgetEvent]) -> None:

@@ -134,6 +134,19 @@ def test_widget_links_go_through_the_click_redirect_with_the_widget_and_version(
     assert f'href="/recommendations/click/together/{plate.pk}/?from={mug.pk}&amp;v={version.pk}"' in html
 
 
+def test_a_failed_impression_write_still_shows_the_widget(mug, settings, monkeypatch, caplog):
+    import crosssell_app.attribution
+
+    def broken(impressions):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(crosssell_app.attribution, "_store", broken)
+    settings.CROSSSELL = {**settings.CROSSSELL, "IMPRESSION_SAMPLE_RATE": 1}
+    publish({(Kind.UPGRADE, mug): [ItemFactory(title="Big mug")]})
+    assert "Big mug" in render("{% upgrade_to product %}", product=mug)
+    assert "Could not store 1 sampled widget impressions" in caplog.text
+
+
 def test_a_widget_linking_through_the_click_redirect_never_asks_for_the_products_url(mug, monkeypatch):
     from tests.testapp.models import Item
 
