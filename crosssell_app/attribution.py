@@ -2,7 +2,8 @@
 
 A click is always stored (orders are attributed to it by :func:`crosssell_app.tracking.record_order`);
 an impression only for a share ``IMPRESSION_SAMPLE_RATE`` of renders, written after the response,
-so showing a widget never waits for a write. The report scales sampled impressions back up to estimate the click-through rate.
+so showing a widget never waits for a write. The report scales sampled impressions back up to
+estimate the click-through rate.
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ def maybe_record_impression(request, widget: str, *, source: Any = None, version
     else:
         pending.append(impression)
         if len(pending) >= MAX_PENDING_IMPRESSIONS:  # a page with very many widgets
-            write_pending_impressions()
-            _request_state.impressions = []
+            _store_or_log(pending[:])
+            pending.clear()
     return True
 
 

@@ -261,6 +261,8 @@ def _cached(key_parts: tuple, compute) -> list[Pick]:
     picks = cache.get(key)
     if picks is None:
         picks = compute(version)
+        for pick in picks:
+            pick.url = pick.url  # resolved once and cached with the list: every API response reads it
         cache.set(key, picks, timeout)
     return picks
 

@@ -159,6 +159,18 @@ def test_an_impression_write_that_fails_after_the_response_is_logged_and_the_pag
     assert WidgetEvent.objects.filter(event="impression").count() == 2
 
 
+def test_a_request_with_very_many_impressions_writes_them_in_batches_and_keeps_all(settings, monkeypatch):
+    from crosssell_app import attribution
+
+    monkeypatch.setattr(attribution, "MAX_PENDING_IMPRESSIONS", 2)
+    attribution.start_queueing_impressions()
+    for _ in range(3):
+        assert _sampled_impression(settings)
+    assert WidgetEvent.objects.count() == 2  # the first full batch
+    attribution.write_pending_impressions()
+    assert WidgetEvent.objects.count() == 3
+
+
 @pytest.mark.django_db(transaction=True)
 def test_impressions_written_after_django_closed_the_connection_leave_it_closed(settings):
     from django.db import connection

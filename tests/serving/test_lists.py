@@ -106,6 +106,17 @@ def test_a_version_published_elsewhere_is_served_within_the_active_version_timeo
     assert together() == [cup]
 
 
+def test_a_cached_list_keeps_its_product_urls(cached, monkeypatch):
+    from tests.testapp.models import Item
+
+    mug, plate = ItemFactory(), ItemFactory()
+    publish({(Kind.BOUGHT_TOGETHER, mug): [plate]})
+    serving.for_product(Kind.BOUGHT_TOGETHER, mug, limit=3, rules=default_rules())
+    monkeypatch.setattr(Item, "get_absolute_url", lambda item: pytest.fail("the URL was not cached"))
+    [pick] = serving.for_product(Kind.BOUGHT_TOGETHER, mug, limit=3, rules=default_rules())
+    assert pick.url == f"/items/{plate.pk}/"
+
+
 def test_different_rules_are_cached_apart(cached):
     mug, plate, cup = ItemFactory(), ItemFactory(), ItemFactory()
     publish({(Kind.BOUGHT_TOGETHER, mug): [plate, cup]})
