@@ -140,19 +140,17 @@ def test_a_pages_impressions_are_written_after_its_response_in_one_insert(client
     assert len(inserts) == 1
 
 
-def test_an_impression_write_that_fails_after_the_response_is_logged_and_the_page_stands(client, settings, caplog):
-    import crosssell_app.attribution
+def test_an_impression_write_that_fails_after_the_response_is_logged_and_the_page_stands(
+        client, settings, caplog, monkeypatch):
+    from crosssell_app import attribution
 
     def broken(impressions):
         raise RuntimeError("database went away")
 
     url, _ = _page_with_two_widgets(settings)
-    real = crosssell_app.attribution._store
-    crosssell_app.attribution._store = broken
-    try:
+    with monkeypatch.context() as patched:
+        patched.setattr(attribution, "_store", broken)
         response = client.get(url)
-    finally:
-        crosssell_app.attribution._store = real
     assert response.status_code == 200 and "crosssell-together" in response.content.decode()
     assert "Could not store 2 sampled widget impressions" in caplog.text
     assert client.get(url).status_code == 200  # the next request queues afresh
