@@ -18,7 +18,9 @@ class Command(BaseCommand):
             default="popularity,itemcf,svd,content,hybrid",
             help="comma-separated: popularity,itemcf,usercf,svd,content,mlp,hybrid,hybrid-tuned",
         )
-        parser.add_argument("--cases", type=int, default=1500, help="most test (and validation) cases")
+        parser.add_argument(
+            "--cases", type=int, default=None, help="most test (and validation) cases (default: every basket)"
+        )
 
     def handle(self, *args, **options) -> None:
         from crosssell_app.evaluation.models import our_specs
