@@ -242,7 +242,8 @@ def measure_api(args, cache_timeout: int) -> list[tuple[str, list[float], list[f
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.serving_settings", "BENCH_CACHE_TIMEOUT": str(cache_timeout)}
     # gunicorn of this interpreter, so the benchmark also runs without the virtualenv activated
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "demo_shop.wsgi", "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}", "--log-level", "warning"],
+        [sys.executable, "-m", "gunicorn", "demo_shop.wsgi", "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
+         "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )
     try:
