@@ -11,11 +11,11 @@ def our_specs(names: list[str] | None = None) -> list[ModelSpec]:
     """Return specs for ``names`` (all when None). ``hybrid`` is the untuned defaults a shop gets
     (its blend weights still choose themselves on the training rows' newest orders)."""
     specs = [
-        ModelSpec("popularity", Popularity, {"recent_fraction": [1.0, 0.5, 0.25, 0.1]}),
+        ModelSpec("popularity", Popularity, {"recent_fraction": [0.25, 0.1, 0.05, 0.025]}),
         ModelSpec("itemcf", ItemCF, {"similarity": ["cosine", "bm25", "rp3beta", "confidence"]}),
-        ModelSpec("ridge", NeighbourRidge, {"l2": [10.0, 30.0, 100.0, 300.0]}),
+        ModelSpec("ridge", NeighbourRidge, {"l2": [3.0, 10.0, 30.0, 100.0]}),
         ModelSpec("usercf", UserCF, {"neighbours": [50, 200], "shrinkage": [0.0, 5.0]}),
-        ModelSpec("svd", SVD, {"factors": [32, 64, 128, 256]}),
+        ModelSpec("svd", SVD, {"factors": [64, 128, 256, 512]}),
         ModelSpec("content", TfidfContent, {"category_weight": [0.25, 0.5], "ngram_max": [1, 2]}),
         ModelSpec("mlp", MLP, {"embedding_dim": [32, 64], "negatives": [4, 8]}),
         ModelSpec("hybrid", Hybrid),

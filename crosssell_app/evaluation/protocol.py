@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .metrics import coverage, hit_rate, ndcg
+from .metrics import coverage, hit_rate, ndcg, ndcg_gains, paired_difference
 from .splits import Cases, basket_matrix, item_index, item_table, leave_one_out, time_split, validation_cut
 
 K = 10
@@ -78,7 +78,10 @@ def rank_cases(model: Any, cases: Cases, k: int = K) -> np.ndarray:
 
 def score(model: Any, cases: Cases, n_items: int, k: int = K) -> dict[str, float]:
     """Return HR@k, NDCG@k and catalogue coverage@k of a fitted model on ``cases``."""
-    ranked = rank_cases(model, cases, k)
+    return _metrics(rank_cases(model, cases, k), cases, n_items, k)
+
+
+def _metrics(ranked: np.ndarray, cases: Cases, n_items: int, k: int) -> dict[str, float]:
     return {
         "hr": hit_rate(ranked, cases.hidden, k),
         "ndcg": ndcg(ranked, cases.hidden, k),
@@ -131,7 +134,8 @@ def evaluate(
     of the training weeks off as validation; for each model try at most ``budget`` grid points
     on the validation fold; refit the best on all training weeks; hide one item per test basket
     and rank the catalogue with the rest. Columns: ``model, params, val_ndcg, hr, ndcg,
-    coverage, fit_s, peak_mb``.
+    coverage, fit_s, peak_mb`` and ``ndcg_cases`` (each test case's NDCG@10, in the same case
+    order for every model, for :func:`compare`).
     """
     train, test = time_split(lines, cut)
     tune_train, tune_valid = time_split(train, validation_cut(train, validation_weeks))
@@ -143,12 +147,44 @@ def evaluate(
         params, val_ndcg = tune(spec, validation, budget) if spec.grid else ({}, float("nan"))
         fresh = spec.factory(**params)
         model, seconds, peak = peak_rss_during(partial(fresh.fit, final.matrix, final.items))
-        metrics = score(model, final.cases, final.matrix.shape[1])
+        ranked = rank_cases(model, final.cases)
+        metrics = _metrics(ranked, final.cases, final.matrix.shape[1], K)
         rows.append(
-            {"model": spec.name, "params": params, "val_ndcg": val_ndcg, **metrics, "fit_s": seconds, "peak_mb": peak}
+            {
+                "model": spec.name,
+                "params": params,
+                "val_ndcg": val_ndcg,
+                **metrics,
+                "fit_s": seconds,
+                "peak_mb": peak,
+                "ndcg_cases": ndcg_gains(ranked, final.cases.hidden, K),
+            }
         )
         log(f"{spec.name}: {rows[-1]}")
     return pd.DataFrame(rows)
+
+
+def compare(table: pd.DataFrame, model: str, peers: list[str], target: float = 1.10) -> dict[str, Any]:
+    """Compare ``model`` with the best of ``peers`` (by test NDCG@10) in a table of :func:`evaluate`.
+
+    Returns ``peer``, both NDCGs, their ``ratio``, the paired ``difference`` with its standard
+    error ``se`` (same test cases), and ``needed``: the difference a ``target`` ratio asks for.
+    """
+    rows = table.set_index("model")
+    best = rows.loc[[p for p in peers if p in rows.index], "ndcg"].idxmax()
+    ours, theirs = rows.at[model, "ndcg"], rows.at[best, "ndcg"]
+    difference, se = paired_difference(rows.at[model, "ndcg_cases"], rows.at[best, "ndcg_cases"])
+    return {
+        "model": model,
+        "peer": best,
+        "ndcg": ours,
+        "peer_ndcg": theirs,
+        "ratio": ours / theirs if theirs else float("nan"),
+        "difference": difference,
+        "se": se,
+        "target": target,
+        "needed": (target - 1.0) * theirs,
+    }
 
 
 def to_markdown(table: pd.DataFrame) -> str:

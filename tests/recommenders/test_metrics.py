@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from crosssell_app.evaluation.metrics import coverage, hit_rate, ndcg
+from crosssell_app.evaluation.metrics import coverage, hit_rate, ndcg, ndcg_gains, paired_difference
 
 RANKED = np.array(
     [
@@ -40,3 +40,20 @@ def test_no_cases_give_nan_not_an_error():
     empty = np.empty((0, 10), dtype=np.int64)
     assert math.isnan(hit_rate(empty, np.empty(0)))
     assert math.isnan(ndcg(empty, np.empty(0)))
+
+
+def test_ndcg_gains_keep_each_cases_value_and_average_to_ndcg():
+    gains = ndcg_gains(RANKED, HIDDEN, k=4)
+    assert gains.tolist() == pytest.approx([1.0, 1.0 / math.log2(4), 0.0])
+    assert gains.mean() == pytest.approx(ndcg(RANKED, HIDDEN, k=4))
+
+
+def test_paired_difference_is_the_mean_difference_with_its_paired_standard_error():
+    mine = np.array([1.0, 0.5, 0.0, 1.0])
+    theirs = np.array([0.5, 0.5, 0.0, 0.0])
+    difference, se = paired_difference(mine, theirs)
+    assert difference == pytest.approx(0.375)
+    # differences 0.5, 0, 0, 1: sample sd 0.4787, over sqrt(4)
+    assert se == pytest.approx(np.std([0.5, 0.0, 0.0, 1.0], ddof=1) / 2)
+    # a constant shift has no spread: the paired error sees that the models never disagree
+    assert paired_difference(theirs + 0.1, theirs) == pytest.approx((0.1, 0.0))

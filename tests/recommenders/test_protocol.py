@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from crosssell_app.evaluation.protocol import ModelSpec, evaluate, score
+from crosssell_app.evaluation.protocol import ModelSpec, compare, evaluate, score
 from crosssell_app.evaluation.splits import basket_matrix, item_index, leave_one_out, time_split
 from crosssell_app.evaluation.synthetic import grocery_lines
 from crosssell_app.recommenders import ItemCF, Popularity
@@ -68,7 +69,14 @@ def test_co_occurrence_beats_popularity_on_the_generated_shop():
     )
     ndcg = dict(zip(table["model"], table["ndcg"]))
     assert ndcg["itemcf"] > 1.5 * ndcg["popularity"] > 0
-    assert set(table.columns) >= {"hr", "ndcg", "coverage", "fit_s", "peak_mb"}
+    assert set(table.columns) >= {"hr", "ndcg", "coverage", "fit_s", "peak_mb", "ndcg_cases"}
+
+    verdict = compare(table, "itemcf", peers=["popularity"], target=1.5)
+    assert verdict["peer"] == "popularity"
+    assert verdict["ratio"] == pytest.approx(ndcg["itemcf"] / ndcg["popularity"])
+    assert verdict["difference"] == pytest.approx(ndcg["itemcf"] - ndcg["popularity"])
+    assert 0 < verdict["se"] < verdict["difference"]
+    assert verdict["needed"] == pytest.approx(0.5 * ndcg["popularity"])
 
 
 def test_score_counts_a_model_that_always_answers_the_hidden_item_as_perfect():
