@@ -1,0 +1,111 @@
+"""How far a re-weighted Hybrid could go: the best fixed blend of its components, picked on validation.
+
+Usage::
+
+    python bench/blend_ceiling.py                     # both data sets
+    python bench/blend_ceiling.py --datasets grocery
+
+For each data set this fits ``Hybrid()`` on the training weeks before the validation weeks (as
+the protocol does when it tunes), scores every validation case once per component, and then
+tries every blend of the grid below, keeping the best NDCG@10. That blend is chosen on the very
+cases it is scored on, so it is an optimistic ceiling, not a model: no choice of blend weights,
+however it is made, does better on these cases. It is printed beside ``Hybrid()`` itself and
+beside EASE tuned on the same cases with the benchmark's grid, with what 1.10 x EASE would take.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ease import EASE
+from evaluate import GROCERY_CUT
+
+from crosssell_app.evaluation.metrics import ndcg
+from crosssell_app.evaluation.online_retail import load_online_retail
+from crosssell_app.evaluation.protocol import Fold, rank_cases, score
+from crosssell_app.evaluation.splits import time_split, validation_cut
+from crosssell_app.evaluation.synthetic import grocery_lines
+from crosssell_app.recommenders import Hybrid
+from crosssell_app.recommenders.hybrid import _indicator
+
+#: blend weights tried per component (the linear model's weight stays 1: only ratios matter)
+GRID = {
+    "ridge": (1.0,),
+    "usercf": (0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0),
+    "itemcf": (0.0, 0.1, 0.3, 1.0, 3.0),
+    "content": (0.0, 0.02, 0.05, 0.1, 0.2, 0.5),
+    "popularity": (0.0, 0.02, 0.05, 0.1, 0.2),
+}
+EASE_GRID = (3, 10, 30, 100)  # the benchmark's grid (bench/evaluate.py)
+K = 10
+
+
+def top_k(scores: np.ndarray, baskets: list[np.ndarray], k: int = K) -> np.ndarray:
+    """Rank like ``complete_basket``: basket items and no-evidence items (<= 0) never shown."""
+    scores = scores.copy()
+    for row, basket in enumerate(baskets):
+        scores[row, basket] = -np.inf
+    scores[scores <= 0] = -np.inf
+    top = np.argpartition(-scores, k, axis=1)[:, :k]
+    # order the k by score, ties by item index (as rank_scores does)
+    order = np.lexsort((top, -np.take_along_axis(scores, top, axis=1)), axis=1)
+    ranked = np.take_along_axis(top, order, axis=1)
+    return np.where(np.isfinite(np.take_along_axis(scores, ranked, axis=1)), ranked, -1)
+
+
+def ceiling(fold: Fold) -> dict[str, object]:
+    """Return Hybrid's, the best fixed blend's and tuned EASE's NDCG@10 on ``fold``'s cases."""
+    cases = fold.cases
+    hybrid = Hybrid().fit(fold.matrix, fold.items)
+    block = _indicator(cases.baskets, hybrid.n_items_)
+    parts = {name: hybrid._unit_scores(block, name) for name in GRID}
+    best_value, best_weights = -1.0, None
+    for weights in itertools.product(*GRID.values()):
+        blended = sum(w * parts[name] for w, name in zip(weights, GRID) if w)
+        value = ndcg(top_k(blended, cases.baskets), cases.hidden, K)
+        if value > best_value:
+            best_value, best_weights = value, dict(zip(GRID, weights))
+    ease = {l2: score(EASE(l2=l2).fit(fold.matrix), cases, fold.matrix.shape[1])["ndcg"] for l2 in EASE_GRID}
+    return {
+        "cases": len(cases),
+        "hybrid": ndcg(rank_cases(hybrid, cases), cases.hidden, K),
+        "ceiling": best_value,
+        "weights": best_weights,
+        "ease": max(ease.values()),
+        "ease_l2": max(ease, key=ease.get),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default="online_retail,grocery")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    print("| data set | validation cases | Hybrid() | best fixed blend (weights) | EASE tuned (l2) | 1.10 x EASE |")
+    print("|---|---|---|---|---|---|")
+    for dataset in args.datasets.split(","):
+        lines, cut = (
+            (load_online_retail(), "2011-11-01") if dataset == "online_retail" else (grocery_lines(), GROCERY_CUT)
+        )
+        train, _ = time_split(lines, cut)
+        before, validation = time_split(train, validation_cut(train, 4))
+        r = ceiling(Fold.from_lines(before, validation, seed=0, max_cases=None))
+        weights = ", ".join(f"{name} {w:g}" for name, w in r["weights"].items())
+        print(
+            f"| {dataset} | {r['cases']} | {r['hybrid']:.4f} | {r['ceiling']:.4f} ({weights}) | "
+            f"{r['ease']:.4f} ({r['ease_l2']}) | {1.1 * r['ease']:.4f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
