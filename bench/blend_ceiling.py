@@ -35,11 +35,9 @@ from crosssell_app.evaluation.protocol import Fold, rank_cases, score
 from crosssell_app.evaluation.splits import time_split, validation_cut
 from crosssell_app.evaluation.synthetic import grocery_lines
 from crosssell_app.recommenders import Hybrid
-from crosssell_app.recommenders.hybrid import _indicator
 
 #: blend weights tried per component (the linear model's weight stays 1: only ratios matter)
 GRID = {
-    "ridge": (1.0,),
     "usercf": (0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0),
     "itemcf": (0.0, 0.1, 0.3, 1.0, 3.0),
     "content": (0.0, 0.02, 0.05, 0.1, 0.2, 0.5),
@@ -49,35 +47,35 @@ EASE_GRID = (3, 10, 30, 100)  # the benchmark's grid (bench/evaluate.py)
 K = 10
 
 
-def top_k(scores: np.ndarray, baskets: list[np.ndarray], k: int = K) -> np.ndarray:
-    """Rank like ``complete_basket``: basket items and no-evidence items (<= 0) never shown."""
-    scores = scores.copy()
-    for row, basket in enumerate(baskets):
-        scores[row, basket] = -np.inf
-    scores[scores <= 0] = -np.inf
-    top = np.argpartition(-scores, k, axis=1)[:, :k]
-    # order the k by score, ties by item index (as rank_scores does)
-    order = np.lexsort((top, -np.take_along_axis(scores, top, axis=1)), axis=1)
-    ranked = np.take_along_axis(top, order, axis=1)
-    return np.where(np.isfinite(np.take_along_axis(scores, ranked, axis=1)), ranked, -1)
-
-
 def ceiling(fold: Fold) -> dict[str, object]:
-    """Return Hybrid's, the best fixed blend's and tuned EASE's NDCG@10 on ``fold``'s cases."""
+    """Return Hybrid's, the best fixed blend's and tuned EASE's NDCG@10 on ``fold``'s cases.
+
+    The blends are scored by ``Hybrid``'s own weight search (``_candidate_ndcg``), which ranks
+    exactly as ``complete_basket`` does; content and popularity weights are set on the fitted
+    model in turn, the session-kNN and ItemCF weights are its candidates.
+    """
     cases = fold.cases
     hybrid = Hybrid().fit(fold.matrix, fold.items)
-    block = _indicator(cases.baskets, hybrid.n_items_)
-    parts = {name: hybrid._unit_scores(block, name) for name in GRID}
+    value = ndcg(rank_cases(hybrid, cases), cases.hidden, K)
+    candidates = list(itertools.product(GRID["usercf"], GRID["itemcf"]))
     best_value, best_weights = -1.0, None
-    for weights in itertools.product(*GRID.values()):
-        blended = sum(w * parts[name] for w, name in zip(weights, GRID) if w)
-        value = ndcg(top_k(blended, cases.baskets), cases.hidden, K)
-        if value > best_value:
-            best_value, best_weights = value, dict(zip(GRID, weights))
+    for content, popularity in itertools.product(GRID["content"], GRID["popularity"]):
+        hybrid.content_weight, hybrid.popularity_weight = content, popularity
+        values = hybrid._candidate_ndcg(cases.baskets, cases.hidden, candidates)
+        if values.max() > best_value:
+            usercf, itemcf = candidates[int(np.argmax(values))]
+            best_value = float(values.max())
+            best_weights = {
+                "ridge": 1.0,
+                "usercf": usercf,
+                "itemcf": itemcf,
+                "content": content,
+                "popularity": popularity,
+            }
     ease = {l2: score(EASE(l2=l2).fit(fold.matrix), cases, fold.matrix.shape[1])["ndcg"] for l2 in EASE_GRID}
     return {
         "cases": len(cases),
-        "hybrid": ndcg(rank_cases(hybrid, cases), cases.hidden, K),
+        "hybrid": value,
         "ceiling": best_value,
         "weights": best_weights,
         "ease": max(ease.values()),
