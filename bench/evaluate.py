@@ -18,6 +18,8 @@ import warnings
 from functools import partial
 from pathlib import Path
 
+import pandas as pd
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -29,6 +31,7 @@ from crosssell_app.evaluation.online_retail import load_online_retail
 from crosssell_app.evaluation.protocol import ModelSpec, compare, evaluate, to_markdown
 from crosssell_app.evaluation.synthetic import grocery_lines
 
+ONLINE_RETAIL_CUT = "2011-11-01"  # Online Retail's test weeks start here (the export ends on 2011-12-09)
 GROCERY_CUT = "2024-06-03"  # the last four of the generated 26 weeks are the test weeks
 
 
@@ -57,10 +60,17 @@ def peer_specs(quick: bool) -> list[ModelSpec]:
     return specs
 
 
+def dataset_lines(name: str, cut_date: str) -> tuple[pd.DataFrame, str]:
+    """Return the sales lines of data set ``name`` and where its test weeks start."""
+    if name == "online_retail":
+        return load_online_retail(), cut_date
+    return grocery_lines(), GROCERY_CUT
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="600 test cases, skip MLP and ALS")
-    parser.add_argument("--cut-date", default="2011-11-01", help="Online Retail test weeks start here")
+    parser.add_argument("--cut-date", default=ONLINE_RETAIL_CUT, help="Online Retail test weeks start here")
     parser.add_argument(
         "--cases", type=int, default=None, help="most test/validation cases per data set (default: every basket)"
     )
@@ -75,21 +85,19 @@ def main(argv: list[str] | None = None) -> None:
             if not (args.quick and n == "mlp")
         ]
     )
+    peers = peer_specs(args.quick)
     for dataset in args.datasets.split(","):
-        if dataset == "online_retail":
-            lines, cut = load_online_retail(), args.cut_date
-        else:
-            lines, cut = grocery_lines(), GROCERY_CUT
+        lines, cut = dataset_lines(dataset, args.cut_date)
         table = evaluate(
             lines,
             cut,
-            ours + peer_specs(args.quick),
+            ours + peers,
             max_cases=cases,
             log=lambda m: print(m, file=sys.stderr, flush=True),
         )
         print(f"\n### {dataset} (cut {cut}, {f'{cases} cases max' if cases else 'every test basket'})\n")
         print(to_markdown(table), flush=True)
-        c = compare(table, "hybrid", [spec.name for spec in peer_specs(args.quick)])
+        c = compare(table, "hybrid", [spec.name for spec in peers])
         print(
             f"\nhybrid vs the best peer ({c['peer']}): NDCG@10 {c['ndcg']:.4f} vs {c['peer_ndcg']:.4f} = "
             f"{c['ratio']:.3f}x; paired difference {c['difference']:+.4f} +- {c['se']:.4f} "

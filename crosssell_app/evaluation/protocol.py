@@ -118,6 +118,16 @@ def tune(spec: ModelSpec, fold: Fold, budget: int) -> tuple[dict[str, Any], floa
     return best, best_ndcg
 
 
+def folds(
+    lines: pd.DataFrame, cut: str | pd.Timestamp, validation_weeks: int, seed: int, max_cases: int | None
+) -> tuple[Fold, Fold]:
+    """Return ``(validation, final)``: the last ``validation_weeks`` of the weeks before ``cut``
+    against the weeks before them, and the weeks from ``cut`` on against all weeks before it."""
+    train, test = time_split(lines, cut)
+    tune_train, tune_valid = time_split(train, validation_cut(train, validation_weeks))
+    return Fold.from_lines(tune_train, tune_valid, seed, max_cases), Fold.from_lines(train, test, seed, max_cases)
+
+
 def evaluate(
     lines: pd.DataFrame,
     cut: str | pd.Timestamp,
@@ -137,10 +147,7 @@ def evaluate(
     coverage, fit_s, peak_mb`` and ``ndcg_cases`` (each test case's NDCG@10, in the same case
     order for every model, for :func:`compare`).
     """
-    train, test = time_split(lines, cut)
-    tune_train, tune_valid = time_split(train, validation_cut(train, validation_weeks))
-    validation = Fold.from_lines(tune_train, tune_valid, seed, max_cases)
-    final = Fold.from_lines(train, test, seed, max_cases)
+    validation, final = folds(lines, cut, validation_weeks, seed, max_cases)
     log(f"train {final.matrix.shape}, test cases {len(final.cases)}, validation cases {len(validation.cases)}")
     rows = []
     for spec in specs:
