@@ -23,11 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ease import EASE
-from evaluate import ONLINE_RETAIL_CUT, dataset_lines, peer_specs
+from bench.ease import EASE
+from bench.evaluate import ONLINE_RETAIL_CUT, dataset_lines, peer_specs
 
 from crosssell_app.evaluation.metrics import ndcg
 from crosssell_app.evaluation.protocol import Fold, folds, rank_cases, tune

@@ -20,16 +20,14 @@ from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ease import EASE
-from peers import ImplicitPeer, PairRules
+from bench.ease import EASE
+from bench.peers import ImplicitPeer, PairRules
 
 from crosssell_app.evaluation.models import our_specs
-from crosssell_app.evaluation.online_retail import load_online_retail
+from bench.data import load_online_retail
 from crosssell_app.evaluation.protocol import ModelSpec, compare, evaluate, to_markdown
-from crosssell_app.evaluation.synthetic import grocery_lines
+from bench.synthetic import grocery_lines
 
 ONLINE_RETAIL_CUT = "2011-11-01"  # Online Retail's test weeks start here (the export ends on 2011-12-09)
 GROCERY_CUT = "2024-06-03"  # the last four of the generated 26 weeks are the test weeks

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crosssell_app.evaluation.online_retail import load_online_retail
+from bench.data import load_online_retail
 from crosssell_app.evaluation.splits import basket_matrix, item_index
 from crosssell_app.recommenders import Hybrid, ItemCF
 

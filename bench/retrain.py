@@ -11,7 +11,7 @@ The SQLite default works on a temporary copy, so the demo's own versions are lef
 retrain is the one ``crosssell_retrain --sync`` runs (every step in this process, one after
 the other); on workers the fit steps run in parallel. Item-CF alone is timed first, on the
 same order matrix, because it is the model the bought-together lists lean on. Peak memory is
-the process's resident set size during the step (sampled by ``peak_rss_during``), so it
+the process's resident set size during the step (the kernel's high-water mark, reset before the step), so it
 includes what earlier steps left allocated.
 """
 
@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
@@ -60,7 +59,7 @@ def run_benchmark(recommenders: list[str], scratch: Path, repeats: int) -> None:
     from django.db import connection
     from django.test.utils import override_settings
 
-    from crosssell_app.evaluation.protocol import peak_rss_during
+    from crosssell_app.evaluation.resources import peak_rss_during
     from crosssell_app.models import RecommendationVersion, TrainingRun
     from crosssell_app.recommenders.itemcf import ItemCF
     from crosssell_app.training import retrain_in_process

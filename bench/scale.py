@@ -5,7 +5,7 @@ Usage::
     python bench/scale.py                      # 100,000 items, 5,000,000 order lines
     python bench/scale.py --items 20000 --lines 1000000 --algorithms itemcf,content
 
-Each algorithm runs in its own subprocess so its peak RSS (psutil, sampled) is its own. Fit time
+Each algorithm runs in its own subprocess so its peak RSS (the kernel's high-water mark) is its own. Fit time
 and the time to publish bought-together lists for 1,000 random products are printed.
 MLP is skipped by default at this scale: on 2 CPU cores one epoch over a useful share of the
 ~25 million basket pairs takes many minutes, which says nothing about memory; UserCF is included
@@ -24,7 +24,6 @@ import numpy as np
 import scipy.sparse as sp
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 
 def power_law_baskets(n_items: int, n_lines: int, mean_basket: float = 10.0, seed: int = 0) -> sp.csr_matrix:
@@ -63,7 +62,7 @@ def item_texts(n_items: int, seed: int = 0) -> dict[str, list]:
 
 def run_one(name: str, n_items: int, n_lines: int) -> dict:
     """Fit one algorithm in this process and return its measurements."""
-    from crosssell_app.evaluation.protocol import peak_rss_during
+    from crosssell_app.evaluation.resources import peak_rss_during
     from crosssell_app.recommenders import ALGORITHMS
 
     matrix = power_law_baskets(n_items, n_lines)

@@ -21,13 +21,12 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 import scipy.sparse as sp
 
-from crosssell_app.evaluation import upgrades as ev
-from crosssell_app.evaluation.online_retail import load_online_retail
+from bench import upsell_protocol as ev
+from bench.data import load_online_retail
 from crosssell_app.evaluation.splits import time_split, validation_cut
 from crosssell_app.recommenders.upgrade import Upgrade
 from demo_shop.shop.categories import categorize

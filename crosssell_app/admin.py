@@ -107,7 +107,7 @@ class TrainingRunAdmin(ReadOnlyAdmin):
 
     def retrain_view(self, request):
         """Request a retrain (POST only) and go to its run page, where progress shows live."""
-        from .training import request_retrain
+        from .retraining import request_retrain
 
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
@@ -185,7 +185,7 @@ class WidgetEventReportAdmin(WidgetEventAdmin):
         from django.template.response import TemplateResponse
         from django.utils import timezone
 
-        from .attribution import widget_report
+        from .serving.attribution import widget_report
 
         if not self.has_view_permission(request):
             raise PermissionDenied

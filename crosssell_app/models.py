@@ -8,8 +8,10 @@ reference, and deleting the user deletes their events and personal recommendatio
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -165,12 +167,29 @@ class RecommendationVersion(models.Model):
         return f"version {self.pk}"
 
 
+class ActiveVersionManager(models.Manager):
+    def current_id(self) -> int | None:
+        """Return the id of the version serving reads (one query), or None before the first publish."""
+        return self.filter(pk=1).values_list("version_id", flat=True).first()
+
+    def lock(self) -> ActiveVersion:
+        """Return the single row, created if missing, locked until the transaction ends.
+
+        The lock serialises retrain requests and version switches (PostgreSQL; SQLite serialises
+        writers anyway).
+        """
+        self.get_or_create(pk=1)
+        return self.select_for_update().get(pk=1)
+
+
 class ActiveVersion(models.Model):
     """The single row that says which version serving reads; switching it is one UPDATE."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     version = models.ForeignKey(RecommendationVersion, null=True, on_delete=models.PROTECT, related_name="+")
     activated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ActiveVersionManager()
 
     class Meta:
         verbose_name = _("active version")
@@ -275,3 +294,17 @@ class WidgetEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} on {self.widget}"
+
+
+# Many rows at once. History imports and published versions write hundreds of thousands of rows;
+# building a model instance for each (``bulk_create``) costs more than the database work itself, so
+# both go through one parameterised ``INSERT`` run with ``executemany``. Constraints still apply.
+def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Insert ``rows`` (values in the order of ``columns``, database column names) into ``model``'s table."""
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(model._meta.db_table), ", ".join(quote(c) for c in columns), ", ".join(["%s"] * len(columns))
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, list(rows))

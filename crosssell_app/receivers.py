@@ -7,10 +7,11 @@ import logging
 from django.core.signals import request_finished, request_started
 from django.dispatch import receiver
 
-from .attribution import start_queueing_impressions, write_pending_impressions
+from .serving.attribution import start_queueing_impressions, write_pending_impressions
 from .conf import crosssell_settings
+from .queue import send_task
 from .signals import order_recorded, product_viewed
-from .tracking import record_view_from_request
+from .tracking.recording import record_view_from_request
 
 logger = logging.getLogger(__name__)
 
@@ -29,14 +30,12 @@ def record_product_view(sender, product, request, **kwargs) -> None:
 def queue_bought_together_update(sender, order, **kwargs) -> None:
     """Queue the near-real-time update of the order's bought-together lists (``REALTIME_UPDATES``).
 
-    The work runs in a Celery task (``crosssell_app.training.realtime``), so the web process that
-    records the order never imports training code.
+    The task is sent by name and runs on a worker (``crosssell_app.training.realtime``), so the web
+    process that records the order never imports training code.
     """
     if not crosssell_settings.REALTIME_UPDATES:
         return
-    from .tasks import update_bought_together
-
     try:
-        update_bought_together.delay(order.pk)
+        send_task("crosssell_app.tasks.update_bought_together", (order.pk,))
     except Exception:  # a broker outage must not break the shop's checkout
         logger.warning("Could not queue the bought-together update of order %s", order.pk, exc_info=True)

@@ -19,6 +19,7 @@ import random
 from celery import group, shared_task
 from django.db import InterfaceError, OperationalError
 
+from . import retraining
 from .training import runs, service
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def retrain(self, run_id: int) -> None:
 
     def step() -> None:
         names = service.prepare(run_id)
-        group(fit_part.signature((run_id, name), **runs.time_limits()) for name in names).apply_async()
+        group(fit_part.signature((run_id, name), **retraining.time_limits()) for name in names).apply_async()
 
     _guarded(self, run_id, step)
 
@@ -64,7 +65,7 @@ def retrain(self, run_id: int) -> None:
 def fit_part(self, run_id: int, part: str) -> None:
     """Fit one recommender (or run the holdout evaluation); the last part to finish enqueues publish."""
     if _guarded(self, run_id, lambda: service.fit_part(run_id, part)):
-        publish.apply_async((run_id,), **runs.time_limits())
+        publish.apply_async((run_id,), **retraining.time_limits())
 
 
 @shared_task(**TASK_OPTIONS)
@@ -79,7 +80,7 @@ def scheduled_retrain() -> int:
     """Request the nightly retrain (coalesced if one is already under way)."""
     from .models import TrainingRun
 
-    return runs.request_retrain(trigger=TrainingRun.Trigger.SCHEDULE).pk
+    return retraining.request_retrain(trigger=TrainingRun.Trigger.SCHEDULE).pk
 
 
 @shared_task(ignore_result=True)

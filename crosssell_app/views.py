@@ -12,9 +12,9 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from .attribution import record_click
+from .serving.attribution import record_click
 from .conf import crosssell_settings
-from .params import parse_product_pk
+from .serving.params import parse_product_pk
 from .products import get_adapter
 
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from crosssell_app import order_rows
-from crosssell_app.importing import import_orders
+from crosssell_app.tracking import order_rows
+from crosssell_app.tracking.importing import import_orders
 from crosssell_app.models import Order, OrderLine
 from tests.factories import ItemFactory
 

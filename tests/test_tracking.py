@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from crosssell_app.models import Order, OrderLine, ProductView, Recommendation, RecommendationVersion, WidgetEvent
 from crosssell_app.signals import order_recorded, product_viewed
-from crosssell_app.tracking import Line, forget_user, record_order, record_view
+from crosssell_app.tracking.recording import Line, forget_user, record_order, record_view
 from tests.factories import ItemFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

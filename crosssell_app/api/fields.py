@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..params import parse_product_pk
+from ..serving.params import parse_product_pk
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -9,8 +9,8 @@ from rest_framework import serializers
 
 from ..conf import crosssell_settings
 from ..models import TrainingRun
-from ..params import parse_pk
-from ..rules import split_words
+from ..serving.params import parse_pk
+from ..serving.rules import split_words
 from .fields import ProductIdField
 
 #: most products one basket or order may name; a larger body is refused rather than processed
@@ -56,7 +56,7 @@ class ListParamsSerializer(serializers.Serializer):
         return attrs
 
     def filters(self) -> dict:
-        """Return the validated filters as :func:`crosssell_app.rules.default_rules` keywords."""
+        """Return the validated filters as :func:`crosssell_app.serving.rules.default_rules` keywords."""
         data = self.validated_data
         return {
             "categories": split_words(data.get("category")),

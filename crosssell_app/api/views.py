@@ -1,4 +1,4 @@
-"""API views: thin wrappers over :mod:`crosssell_app.serving`, :mod:`~crosssell_app.tracking` and training."""
+"""API views: thin wrappers over :mod:`crosssell_app.serving.lists`, :mod:`~crosssell_app.tracking.recording` and training."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from .. import serving, tracking
+from ..serving import lists as serving
+from ..tracking import recording as tracking
 from ..models import Kind, Order, TrainingRun
-from ..params import parse_product_pk
+from ..serving.params import parse_product_pk
 from ..products import get_adapter
-from ..rules import default_rules
+from ..serving.rules import default_rules
 from .policies import SettingsPolicyMixin
 from .serializers import (
     BasketSerializer,
@@ -204,11 +205,6 @@ class OrderViewSet(SettingsPolicyMixin, viewsets.ViewSet):
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class ServiceUnavailable(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "unavailable"
-
-
 class TrainingRunPagination(LimitOffsetPagination):
     default_limit = 50
     max_limit = 500
@@ -227,10 +223,8 @@ class TrainingRunViewSet(SettingsPolicyMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["post"])
     def retrain(self, request) -> Response:
         """Queue a retrain; answer at once with the run's id (202), the work happens in a worker."""
-        try:
-            from ..training import request_retrain  # training loads recommenders: import it only here
-        except ImportError:
-            raise ServiceUnavailable(_("Training is not installed in this deployment."))
+        from ..retraining import request_retrain
+
         result = request_retrain(trigger=TrainingRun.Trigger.API, user=request.user)
         run = result if isinstance(result, TrainingRun) else TrainingRun.objects.get(pk=result)
         return Response(RetrainResultSerializer({"run": run.pk, "status": run.status}).data,

@@ -7,8 +7,6 @@ written for the benchmark (``bench/peers.py``) run through exactly the same code
 from __future__ import annotations
 
 import itertools
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -17,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .resources import peak_rss_during
 from .metrics import coverage, hit_rate, ndcg, ndcg_gains, paired_difference
 from .splits import Cases, basket_matrix, item_index, item_table, leave_one_out, time_split, validation_cut
 
@@ -36,35 +35,6 @@ class ModelSpec:
         keys = list(self.grid)
         combos = [dict(zip(keys, values)) for values in itertools.product(*(self.grid[k] for k in keys))]
         return combos[:budget] if combos else [{}]
-
-
-def peak_rss_during(function: Callable[[], Any], interval: float = 0.02) -> tuple[Any, float, float]:
-    """Run ``function`` and return ``(result, seconds, peak resident memory in MB)``.
-
-    A sampling thread reads the process RSS with psutil every ``interval`` seconds: the peak
-    of the whole process, which is what a worker's memory limit sees.
-    """
-    import psutil
-
-    process = psutil.Process()
-    peak = [process.memory_info().rss]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.wait(interval):
-            peak[0] = max(peak[0], process.memory_info().rss)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    start = time.perf_counter()
-    try:
-        result = function()
-    finally:
-        seconds = time.perf_counter() - start
-        done.set()
-        sampler.join()
-    peak[0] = max(peak[0], process.memory_info().rss)
-    return result, seconds, peak[0] / 2**20
 
 
 def rank_cases(model: Any, cases: Cases, k: int = K) -> np.ndarray:

@@ -51,7 +51,7 @@ class Hybrid(ScoringRecommender):
     co-occurrence at the small ``content_weight``.
 
     The defaults are what a new shop gets. They were chosen on the validation weeks of the
-    generated grocery shop (:mod:`crosssell_app.evaluation.synthetic`), never on Online Retail,
+    generated grocery shop (``bench/synthetic.py``), never on Online Retail,
     which is their out-of-sample check (``docs/recommenders.md``). SVD is off by default
     (``svd_weight=0``): it added nothing there and dominates the fit time.
 

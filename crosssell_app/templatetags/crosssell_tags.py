@@ -1,6 +1,6 @@
 """Template tags that show recommendations: ``{% load crosssell_tags %}``.
 
-Each tag asks :mod:`crosssell_app.serving` for a list, renders an overridable template
+Each tag asks :mod:`crosssell_app.serving.lists` for a list, renders an overridable template
 (``crosssell_app/widgets/<name>_<variant>.html``, then ``crosssell_app/widgets/<name>.html``) and
 returns ``""`` when there is nothing to show. A failure is logged and renders nothing: a broken
 recommendation must never break the page around it.
@@ -22,14 +22,14 @@ from django.template.loader import select_template
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
-from crosssell_app import serving
-from crosssell_app.attribution import maybe_record_impression
+from crosssell_app.serving import lists as serving
+from crosssell_app.serving.attribution import maybe_record_impression
 from crosssell_app.conf import crosssell_settings
-from crosssell_app.explanations import describe
+from crosssell_app.serving.explanations import describe
 from crosssell_app.models import Kind
-from crosssell_app.params import clamp_limit, parse_product_pk
+from crosssell_app.serving.params import clamp_limit, parse_product_pk
 from crosssell_app.products import get_adapter
-from crosssell_app.rules import default_rules, split_words
+from crosssell_app.serving.rules import default_rules, split_words
 from crosssell_app.views import click_urls
 
 logger = logging.getLogger(__name__)

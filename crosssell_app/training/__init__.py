@@ -1,14 +1,12 @@
 """Retraining: from the shop's tracked history to a newly published version of every list.
 
-The one entry point other parts of the app call is :func:`request_retrain` (admin button, REST
-endpoint, beat schedule); ``crosssell_retrain --sync`` calls :func:`retrain_in_process`. This
-package is the only code that imports the recommenders (see ``docs/architecture.md``).
+Runs on Celery workers (:mod:`crosssell_app.tasks`) and in ``crosssell_retrain --sync``
+(:func:`retrain_in_process`). The web process never imports it: retrains are requested through
+:mod:`crosssell_app.retraining`, which enqueues tasks by name. This package is the only code
+that imports the recommenders (see ``docs/architecture.md``).
 """
 
 from __future__ import annotations
-
-from .runs import reap_stale_runs, request_retrain
-
 
 def retrain_in_process(*, trigger: str, user=None, on_step=None):
     """Retrain without a worker; see :func:`crosssell_app.training.service.retrain_in_process`."""
@@ -17,4 +15,4 @@ def retrain_in_process(*, trigger: str, user=None, on_step=None):
     return run(trigger=trigger, user=user, on_step=on_step)
 
 
-__all__ = ["reap_stale_runs", "request_retrain", "retrain_in_process"]
+__all__ = ["retrain_in_process"]

@@ -17,9 +17,8 @@ from typing import Any, NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..bulk import insert_rows
 from ..conf import crosssell_settings
-from ..models import ActiveVersion, Recommendation, RecommendationVersion, TrainingRun
+from ..models import ActiveVersion, Recommendation, RecommendationVersion, TrainingRun, insert_rows
 from ..signals import recommendations_published
 
 logger = logging.getLogger(__name__)
@@ -37,11 +36,6 @@ class Row(NamedTuple):
     rank: int
     score: float
     explanation: dict
-
-
-def active_version_id() -> int | None:
-    """Return the id of the version serving reads, or None before the first publish."""
-    return ActiveVersion.objects.filter(pk=1).values_list("version_id", flat=True).first()
 
 
 def create_version(run: TrainingRun | None) -> RecommendationVersion:
@@ -102,7 +96,7 @@ def activate(version: RecommendationVersion, run: TrainingRun | None = None) -> 
             if current.status != TrainingRun.Status.RUNNING or current.version is not None:
                 logger.warning("Run %s is %s; version %s is not activated.", run.pk, current.status, version.pk)
                 return False
-        active = lock_active_row()
+        active = ActiveVersion.objects.lock()
         row_count = Recommendation.objects.filter(version=version).count()
         RecommendationVersion.objects.filter(pk=version.pk).update(complete=True, row_count=row_count)
         active.version_id = version.pk
@@ -115,12 +109,6 @@ def activate(version: RecommendationVersion, run: TrainingRun | None = None) -> 
     return True
 
 
-def lock_active_row() -> ActiveVersion:
-    """Return the single active-version row, created if missing, locked until the transaction ends."""
-    ActiveVersion.objects.get_or_create(pk=1)
-    return ActiveVersion.objects.select_for_update().get(pk=1)
-
-
 def prune_versions(keep: int | None = None) -> list[int]:
     """Delete all but the newest ``keep`` complete versions, and abandoned incomplete ones.
 
@@ -129,7 +117,7 @@ def prune_versions(keep: int | None = None) -> list[int]:
     Returns the deleted version ids.
     """
     keep = crosssell_settings.KEEP_VERSIONS if keep is None else keep
-    active = active_version_id()
+    active = ActiveVersion.objects.current_id()
     complete = list(RecommendationVersion.objects.filter(complete=True).order_by("-pk").values_list("pk", flat=True))
     doomed = set(complete[max(keep, 1):])
     doomed |= set(

@@ -27,9 +27,8 @@ from django.db import transaction
 from django.db.models import Count, F
 
 from ..conf import crosssell_settings
-from ..models import Kind, OrderLine, Recommendation, RecommendationVersion
+from ..models import ActiveVersion, Kind, OrderLine, Recommendation, RecommendationVersion
 from ..signals import recommendations_published
-from .publishing import lock_active_row
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +71,7 @@ def update_for_order(order_id: int) -> int:
         return 0
     k = crosssell_settings.TOP_K
     with transaction.atomic():
-        active = lock_active_row()
+        active = ActiveVersion.objects.lock()
         version = active.version_id
         if version is None:
             return 0

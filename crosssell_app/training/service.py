@@ -23,10 +23,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from .. import retraining
 from ..conf import crosssell_settings
 from ..evaluation.metrics import hit_rate, ndcg
-from ..evaluation.protocol import peak_rss_during
-from ..models import Kind, RecommendationVersion, TrainingRun
+from ..evaluation.resources import peak_rss_during
+from ..models import ActiveVersion, Kind, RecommendationVersion, TrainingRun
 from . import files, publishing, runs
 from .dataset import Dataset, build_dataset, co_purchase_counts
 
@@ -303,7 +304,7 @@ def _row_count(folder) -> int:
 
 def _refuse_empty(written: int) -> None:
     """Never replace served lists with nothing: a run that produced no rows fails instead."""
-    active = publishing.active_version_id()
+    active = ActiveVersion.objects.current_id()
     if written == 0 and active is not None:
         raise ValueError("The retrain produced no recommendations; the previous version stays active.")
 
@@ -342,7 +343,7 @@ def retrain_in_process(*, trigger: str, user=None, on_step: Callable[[str], None
 
     ``on_step(name)`` is called after each step, for a progress bar.
     """
-    run = runs.open_run(trigger=trigger, user=user, status=TrainingRun.Status.RUNNING)
+    run = retraining.open_run(trigger=trigger, user=user, status=TrainingRun.Status.RUNNING)
     if run.status != TrainingRun.Status.RUNNING:
         return run
     notify = on_step or (lambda name: None)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import os
 import random
 import re
 from dataclasses import dataclass
@@ -25,6 +26,12 @@ from pathlib import Path
 from .categories import categorize
 
 VARIANT = re.compile(r"^(\d{5})[A-Za-z]+$")
+
+
+def online_retail_path() -> Path:
+    """Return the Online Retail export: ``$CROSSSELL_ONLINE_RETAIL_CSV``, or ``../shared/data`` beside the checkout."""
+    default = Path(__file__).resolve().parents[3] / "shared" / "data" / "online_retail" / "online_retail.csv.gz"
+    return Path(os.environ.get("CROSSSELL_ONLINE_RETAIL_CSV") or default)
 
 
 @dataclass(frozen=True)
@@ -39,9 +46,9 @@ class ProductRow:
 
 def products_from_export(path: Path) -> list[ProductRow]:
     """Return one product per stock code of the export at ``path``."""
-    from crosssell_app.evaluation.online_retail import load_online_retail
+    from crosssell_app.evaluation.order_export import load_order_export
 
-    lines = load_online_retail(path)
+    lines = load_order_export(path)
     lines = lines[lines["description"] != ""]
     description = lines.groupby("code")["description"].agg(lambda s: s.value_counts().index[0])
     price = lines.groupby("code")["price"].agg(lambda s: s.value_counts().index[0])

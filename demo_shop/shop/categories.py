@@ -24,7 +24,7 @@ How matching works
 
 Measured share of "Other"
 -------------------------
-On the full export, 3,900 distinct stock codes (the lines kept by ``load_online_retail``; each
+On the full export, 3,900 distinct stock codes (the lines kept by ``load_order_export``; each
 code described by its most frequent description), 89 (2.3%) land in "Other" (measured
 2026-11-27). Re-measure with::
 
@@ -297,9 +297,11 @@ def category_counts(descriptions: Iterable[str]) -> Counter:
 
 def _main() -> None:  # pragma: no cover - a measurement script, run by hand
     """Print the category shares of the distinct Online Retail products."""
-    from crosssell_app.evaluation.online_retail import load_online_retail
+    from crosssell_app.evaluation.order_export import load_order_export
 
-    lines = load_online_retail()
+    from .catalogue_data import online_retail_path
+
+    lines = load_order_export(online_retail_path())
     names = lines.groupby("code")["description"].agg(lambda s: s.value_counts().index[0] if len(s) else "")
     counts = category_counts(names)
     total = sum(counts.values())

@@ -17,7 +17,7 @@ from django.views.generic import DetailView
 
 from crosssell_app.mixins import ProductViewMixin
 from crosssell_app.models import Order
-from crosssell_app.tracking import record_order, visitor
+from crosssell_app.tracking.recording import record_order, visitor
 
 from .cart import Cart, lines_total
 from .forms import CheckoutForm

@@ -1,9 +1,7 @@
-import sys
-import types
-
 import pytest
 from rest_framework.test import APIClient
 
+from crosssell_app import retraining
 from crosssell_app.models import TrainingRun
 
 
@@ -21,14 +19,12 @@ def admin_api(admin_user):
 
 @pytest.fixture
 def fake_training(monkeypatch):
-    """Stand in for ``crosssell_app.training.request_retrain`` (no real training) and record its calls."""
+    """Stand in for ``crosssell_app.retraining.request_retrain`` (no real training) and record its calls."""
     calls = []
 
     def request_retrain(*, trigger, user):
         calls.append((trigger, user))
         return TrainingRun.objects.create(trigger=trigger, requested_by=user)
 
-    module = types.ModuleType("crosssell_app.training")
-    module.request_retrain = request_retrain
-    monkeypatch.setitem(sys.modules, "crosssell_app.training", module)
+    monkeypatch.setattr(retraining, "request_retrain", request_retrain)
     return calls

@@ -6,7 +6,7 @@ import pytest
 
 from crosssell_app.api.serializers import PickListSerializer
 from crosssell_app.api.views import _picks_response
-from crosssell_app.serving import Pick
+from crosssell_app.serving.lists import Pick
 from tests.factories import ItemFactory
 
 pytestmark = pytest.mark.django_db

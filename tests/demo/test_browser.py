@@ -100,10 +100,10 @@ def browser(chromium):
 @pytest.fixture
 def seeded_shop(live_server) -> str:
     """Seed the shop from the Online Retail export (generated when it is absent), train; return its URL."""
-    from crosssell_app.evaluation.online_retail import default_path
+    from demo_shop.shop.catalogue_data import online_retail_path
 
     quiet = {"stdout": StringIO(), "stderr": StringIO()}
-    call_command("seed_demo", *([] if default_path().exists() else ["--generate"]), **quiet)
+    call_command("seed_demo", *([] if online_retail_path().exists() else ["--generate"]), **quiet)
     call_command("crosssell_retrain", "--sync", **quiet)
     return live_server.url
 
@@ -144,11 +144,10 @@ def product_with_both_widgets():
     the data at its most convincing rather than whatever comes first."""
     from collections import defaultdict
 
-    from crosssell_app.models import Kind, Recommendation
-    from crosssell_app.serving import active_version_id
+    from crosssell_app.models import ActiveVersion, Kind, Recommendation
     from demo_shop.shop.models import Product
 
-    rows = Recommendation.objects.filter(version_id=active_version_id())
+    rows = Recommendation.objects.filter(version_id=ActiveVersion.objects.current_id())
     upgradable = rows.filter(kind=Kind.UPGRADE).values("source_id")
     evidence = defaultdict(list)
     together = rows.filter(kind=Kind.BOUGHT_TOGETHER, rank__lte=3, source_id__in=upgradable, source__in_stock=True)

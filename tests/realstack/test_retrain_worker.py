@@ -8,8 +8,9 @@ import time
 import pytest
 from django.db import connection
 
-from crosssell_app.models import Kind, Recommendation, RecommendationVersion, TrainingRun
-from crosssell_app.training import publishing, request_retrain, retrain_in_process
+from crosssell_app.models import ActiveVersion, Kind, Recommendation, RecommendationVersion, TrainingRun
+from crosssell_app.retraining import request_retrain
+from crosssell_app.training import publishing, retrain_in_process
 
 from .conftest import TINY, wait_for
 
@@ -26,7 +27,7 @@ def _ended(run_id: int):
 
 def _served(kind: str, source) -> list:
     """The published list a product page would read: rows of the active version, by rank."""
-    version = publishing.active_version_id()
+    version = ActiveVersion.objects.current_id()
     return list(Recommendation.objects.filter(version_id=version, kind=kind, source=source)
                 .order_by("rank").values_list("target_id", flat=True))
 
@@ -43,7 +44,7 @@ def test_a_retrain_requested_here_is_trained_by_the_worker_and_served(shop, star
     finished = wait_for(lambda: _ended(run.pk), FIT_TIMEOUT, "the run to end", worker)
     assert finished.status == Status.SUCCEEDED, finished.error
     assert finished.task_id
-    assert publishing.active_version_id() == finished.version
+    assert ActiveVersion.objects.current_id() == finished.version
     assert _served(Kind.BOUGHT_TOGETHER, items[0].pk)[:2] == [items[1].pk, items[2].pk]
     assert _served(Kind.UPGRADE, items[4].pk) == [items[5].pk, items[6].pk]
     assert {"fit:together", "fit:upgrade", "holdout", "write"} <= set(finished.timings)
@@ -65,7 +66,7 @@ def test_a_worker_killed_while_fitting_leaves_the_previous_version_served_and_th
     worker.kill()
 
     assert TrainingRun.objects.get(pk=run.pk).status == Status.RUNNING  # nobody can tell it yet...
-    assert publishing.active_version_id() == served
+    assert ActiveVersion.objects.current_id() == served
     assert _served(Kind.BOUGHT_TOGETHER, items[0].pk) == before
     assert not RecommendationVersion.objects.filter(run_id=run.pk, complete=True).exists()
 
@@ -74,12 +75,12 @@ def test_a_worker_killed_while_fitting_leaves_the_previous_version_served_and_th
     dead = TrainingRun.objects.get(pk=run.pk)
     assert dead.status == Status.FAILED and "stopped responding" in dead.error
     assert retry.status == Status.QUEUED
-    assert publishing.active_version_id() == served
+    assert ActiveVersion.objects.current_id() == served
 
     worker = start_worker(**_worker_overrides(tmp_path))
     finished = wait_for(lambda: _ended(retry.pk), FIT_TIMEOUT, "the next run to end", worker)
     assert finished.status == Status.SUCCEEDED, finished.error
-    assert publishing.active_version_id() == finished.version != served
+    assert ActiveVersion.objects.current_id() == finished.version != served
 
 
 def test_a_recommender_that_raises_fails_the_run_and_keeps_the_previous_version(shop, start_worker, tmp_path):
@@ -90,7 +91,7 @@ def test_a_recommender_that_raises_fails_the_run_and_keeps_the_previous_version(
     finished = wait_for(lambda: _ended(run.pk), FIT_TIMEOUT, "the run to end", worker)
     assert finished.status == Status.FAILED
     assert "exploded on purpose" in finished.error
-    assert publishing.active_version_id() == served
+    assert ActiveVersion.objects.current_id() == served
     assert RecommendationVersion.objects.filter(complete=True).count() == 1
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from crosssell_app.evaluation.protocol import ModelSpec, compare, evaluate, score
 from crosssell_app.evaluation.splits import basket_matrix, item_index, leave_one_out, time_split
-from crosssell_app.evaluation.synthetic import grocery_lines
+from bench.synthetic import grocery_lines
 from crosssell_app.recommenders import ItemCF, Popularity
 
 LINES = pd.DataFrame(

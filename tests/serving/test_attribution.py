@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from crosssell_app.models import OrderLine, ProductView, WidgetEvent
-from crosssell_app.tracking import record_order
+from crosssell_app.tracking.recording import record_order
 from tests.factories import ItemFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def _sampled_impression(settings):
     from django.contrib.auth.models import AnonymousUser
     from django.test import RequestFactory
 
-    from crosssell_app.attribution import maybe_record_impression
+    from crosssell_app.serving.attribution import maybe_record_impression
 
     settings.CROSSSELL = {**settings.CROSSSELL, "IMPRESSION_SAMPLE_RATE": 1}
     request = RequestFactory().get("/")
@@ -142,7 +142,7 @@ def test_a_pages_impressions_are_written_after_its_response_in_one_insert(client
 
 def test_an_impression_write_that_fails_after_the_response_is_logged_and_the_page_stands(
         client, settings, caplog, monkeypatch):
-    from crosssell_app import attribution
+    from crosssell_app.serving import attribution
 
     def broken(impressions):
         raise RuntimeError("database went away")
@@ -158,7 +158,7 @@ def test_an_impression_write_that_fails_after_the_response_is_logged_and_the_pag
 
 
 def test_a_request_with_very_many_impressions_writes_them_in_batches_and_keeps_all(settings, monkeypatch):
-    from crosssell_app import attribution
+    from crosssell_app.serving import attribution
 
     monkeypatch.setattr(attribution, "MAX_PENDING_IMPRESSIONS", 2)
     attribution.start_queueing_impressions()
@@ -176,7 +176,7 @@ def test_impressions_written_after_django_closed_the_connection_leave_it_closed(
     if connection.vendor == "sqlite":
         pytest.skip("Django never closes the in-memory SQLite test database")
 
-    from crosssell_app.attribution import start_queueing_impressions, write_pending_impressions
+    from crosssell_app.serving.attribution import start_queueing_impressions, write_pending_impressions
 
     start_queueing_impressions()
     assert _sampled_impression(settings)

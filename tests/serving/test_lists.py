@@ -2,9 +2,9 @@
 
 import pytest
 
-from crosssell_app import serving
+from crosssell_app.serving import lists as serving
 from crosssell_app.models import Kind
-from crosssell_app.rules import default_rules
+from crosssell_app.serving.rules import default_rules
 from crosssell_app.signals import recommendations_published
 from tests.factories import ItemFactory, UserFactory
 

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from crosssell_app import serving
+from crosssell_app.serving import lists as serving
 from crosssell_app.models import Kind, MerchandisingRule
-from crosssell_app.rules import Rules, default_rules, place_pins
+from crosssell_app.serving.rules import Rules, default_rules, place_pins
 from tests.factories import ItemFactory, OrderLineFactory, SectionFactory, UserFactory
 from tests.testapp.models import Item
 

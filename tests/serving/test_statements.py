@@ -8,9 +8,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from crosssell_app import serving, statements
+from crosssell_app.serving import lists as serving
+from crosssell_app.serving import queries as statements
 from crosssell_app.models import Kind, MerchandisingRule
-from crosssell_app.rules import default_rules
+from crosssell_app.serving.rules import default_rules
 from tests.factories import ItemFactory, UserFactory
 from tests.testapp.models import Item, Section
 

@@ -107,7 +107,7 @@ def test_a_tag_with_nothing_to_show_renders_nothing(tag, mug):
 
 
 def test_an_error_inside_a_tag_is_logged_and_renders_nothing(mug, monkeypatch, caplog):
-    from crosssell_app import serving
+    from crosssell_app.serving import lists as serving
 
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
@@ -135,12 +135,12 @@ def test_widget_links_go_through_the_click_redirect_with_the_widget_and_version(
 
 
 def test_a_failed_impression_write_still_shows_the_widget(mug, settings, monkeypatch, caplog):
-    import crosssell_app.attribution
+    import crosssell_app.serving.attribution
 
     def broken(impressions):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(crosssell_app.attribution, "_store", broken)
+    monkeypatch.setattr(crosssell_app.serving.attribution, "_store", broken)
     settings.CROSSSELL = {**settings.CROSSSELL, "IMPRESSION_SAMPLE_RATE": 1}
     publish({(Kind.UPGRADE, mug): [ItemFactory(title="Big mug")]})
     assert "Big mug" in render("{% upgrade_to product %}", product=mug)
@@ -157,8 +157,8 @@ def test_a_widget_linking_through_the_click_redirect_never_asks_for_the_products
     assert "/recommendations/click/together/" in render("{% frequently_bought_together product %}", product=mug)
     assert "/recommendations/click/upgrade/" in render("{% upgrade_to product %}", product=mug)
     assert asked == []
-    from crosssell_app import serving
-    from crosssell_app.rules import default_rules
+    from crosssell_app.serving import lists as serving
+    from crosssell_app.serving.rules import default_rules
 
     assert serving.for_product(Kind.UPGRADE, mug, limit=3, rules=default_rules())[0].url == f"/items/{plate.pk}/"
     assert asked == [plate.pk]

@@ -46,7 +46,7 @@ def shop(crosssell):
     Prices rise with the index inside a section, so each item's upgrade is the next one.
     Two shoppers have accounts; one imported customer has only a reference.
     """
-    from crosssell_app.tracking import record_order
+    from crosssell_app.tracking.recording import record_order
 
     kitchen, garden = SectionFactory(label="Kitchen"), SectionFactory(label="Garden")
     items = [ItemFactory(section=kitchen, cost=Decimal(p)) for p in ("2", "3", "4", "5")]

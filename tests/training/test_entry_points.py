@@ -10,8 +10,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from crosssell_app.models import TrainingRun
-from crosssell_app.training import publishing, runs
+from crosssell_app.models import ActiveVersion, TrainingRun
+from crosssell_app import retraining as runs
+from crosssell_app.training import publishing
 
 pytestmark = pytest.mark.django_db
 Status = TrainingRun.Status
@@ -72,7 +73,7 @@ def test_the_command_with_sync_retrains_here_and_prints_step_timings(shop):
     out = StringIO()
     call_command("crosssell_retrain", "--sync", stdout=out, stderr=StringIO())
     run = TrainingRun.objects.get()
-    assert run.status == Status.SUCCEEDED and publishing.active_version_id() == run.version
+    assert run.status == Status.SUCCEEDED and ActiveVersion.objects.current_id() == run.version
     text = out.getvalue()
     assert "fit:together" in text and "peak MB" in text and f"published version {run.version}" in text
     assert text.index("dataset") < text.index("fit:together") < text.index("holdout") < text.index("write")

@@ -27,7 +27,7 @@ def test_rows_written_to_a_new_version_are_not_served_until_activation():
     written = publishing.write_rows(new, (publishing.Row(Kind.SIMILAR, items[1].pk, None, items[0].pk, r, 1.0, {})
                                           for r in range(1, 12_001)))
     assert written == 12_000  # more than one batch
-    assert publishing.active_version_id() == old.pk
+    assert ActiveVersion.objects.current_id() == old.pk
     assert not RecommendationVersion.objects.get(pk=new.pk).complete
 
 
@@ -56,7 +56,7 @@ def test_a_run_that_is_no_longer_running_cannot_activate_its_version():
     run = TrainingRun.objects.create(status=TrainingRun.Status.FAILED)
     version = publishing.create_version(run)
     assert not publishing.activate(version, run)
-    assert publishing.active_version_id() == served.pk
+    assert ActiveVersion.objects.current_id() == served.pk
 
 
 def test_a_run_activates_at_most_once():
@@ -65,7 +65,7 @@ def test_a_run_activates_at_most_once():
     first = _publish(items, run)
     second = publishing.create_version(run)
     assert not publishing.activate(second, run)
-    assert publishing.active_version_id() == first.pk
+    assert ActiveVersion.objects.current_id() == first.pk
 
 
 def test_pruning_keeps_the_newest_versions_and_the_active_one(settings):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crosssell_app.models import Kind, Recommendation, TrainingRun
-from crosssell_app.tracking import record_order
+from crosssell_app.models import ActiveVersion, Kind, Recommendation, TrainingRun
+from crosssell_app.tracking.recording import record_order
 from crosssell_app.training import publishing, retrain_in_process
 from crosssell_app.training.realtime import merge, update_for_order
 
@@ -46,7 +46,7 @@ def test_an_order_updates_the_active_lists_of_its_products(shop):
     assert _together(version, items[3].pk) == [(items[2].pk, {"orders_together": 1}),
                                                (items[6].pk, {"orders_together": 1, "realtime": True})]
     assert _together(version, items[6].pk) == [(items[3].pk, {"orders_together": 1, "realtime": True})]
-    assert publishing.active_version_id() == version
+    assert ActiveVersion.objects.current_id() == version
 
 
 def test_with_realtime_updates_on_recording_an_order_updates_the_lists(shop, crosssell, eager_celery,

@@ -9,7 +9,9 @@ import pytest
 from django.utils import timezone
 
 from crosssell_app.models import TrainingRun
-from crosssell_app.training import reap_stale_runs, request_retrain, runs
+from crosssell_app import retraining as runs
+from crosssell_app.training import runs as worker_runs
+from crosssell_app.retraining import reap_stale_runs, request_retrain
 
 pytestmark = pytest.mark.django_db
 Status = TrainingRun.Status
@@ -86,8 +88,8 @@ def test_a_dead_run_no_longer_blocks_new_requests(crosssell):
 
 def test_ended_runs_cannot_be_claimed_failed_or_succeeded_again():
     run = TrainingRun.objects.create(status=Status.SUCCEEDED)
-    assert not runs.claim(run.pk)
-    assert not runs.claim(run.pk, retrying=True)
+    assert not worker_runs.claim(run.pk)
+    assert not worker_runs.claim(run.pk, retrying=True)
     assert not runs.fail(run.pk, "late")
     run.refresh_from_db()
     assert run.status == Status.SUCCEEDED and run.error == ""
@@ -95,15 +97,15 @@ def test_ended_runs_cannot_be_claimed_failed_or_succeeded_again():
 
 def test_only_a_retried_task_may_take_over_its_running_run():
     run = TrainingRun.objects.create(status=Status.RUNNING)
-    assert not runs.claim(run.pk)
-    assert runs.claim(run.pk, retrying=True)
+    assert not worker_runs.claim(run.pk)
+    assert worker_runs.claim(run.pk, retrying=True)
 
 
 def test_the_heartbeat_thread_refreshes_the_run_while_work_goes_on(transactional_db):
     import time
 
     run = TrainingRun.objects.create(status=Status.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1))
-    with runs.heartbeat(run.pk, interval=0.05):
+    with worker_runs.heartbeat(run.pk, interval=0.05):
         time.sleep(0.3)
     run.refresh_from_db()
     assert timezone.now() - run.heartbeat_at < timedelta(seconds=5)

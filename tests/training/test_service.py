@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from crosssell_app.models import Kind, Recommendation, RecommendationVersion, TrainingRun
-from crosssell_app.training import publishing, request_retrain, retrain_in_process, service
+from crosssell_app.models import ActiveVersion, Kind, Recommendation, RecommendationVersion, TrainingRun
+from crosssell_app.retraining import request_retrain
+from crosssell_app.training import publishing, retrain_in_process, service
 
 from .conftest import T0
 
@@ -21,13 +22,13 @@ def _lists(version, kind, source=None, user=None):
 
 
 def test_a_retrain_publishes_every_kind_of_list_with_explanations(shop):
-    from crosssell_app.tracking import record_order
+    from crosssell_app.tracking.recording import record_order
 
     items = shop["items"]
     record_order("LONG-AGO", [(items[6], 9, 1)], ordered_at=T0 - timedelta(days=60))
     run = retrain_in_process(trigger=TrainingRun.Trigger.COMMAND)
     assert run.status == Status.SUCCEEDED, run.error
-    assert publishing.active_version_id() == run.version
+    assert ActiveVersion.objects.current_id() == run.version
 
     together = _lists(run.version, Kind.BOUGHT_TOGETHER, source=items[0].pk)
     assert [t for t, _, _ in together] == [items[1].pk, items[2].pk, items[4].pk, items[5].pk]
@@ -69,7 +70,7 @@ def test_a_failing_recommender_fails_the_run_and_the_previous_version_stays(shop
     run = retrain_in_process(trigger=TrainingRun.Trigger.COMMAND)
     assert run.status == Status.FAILED
     assert "exploded on purpose" in run.error
-    assert publishing.active_version_id() == served
+    assert ActiveVersion.objects.current_id() == served
     assert not RecommendationVersion.objects.filter(run=run, complete=True).exists()
 
 
@@ -105,7 +106,7 @@ def test_requested_retrain_runs_through_the_tasks_and_publishes(shop, eager_cele
         run = request_retrain(trigger=TrainingRun.Trigger.ADMIN)
     run.refresh_from_db()
     assert run.status == Status.SUCCEEDED, run.error
-    assert publishing.active_version_id() == run.version
+    assert ActiveVersion.objects.current_id() == run.version
     assert run.task_id
 
 

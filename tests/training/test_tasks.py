@@ -9,7 +9,8 @@ from django.db import OperationalError
 
 from crosssell_app import tasks
 from crosssell_app.models import TrainingRun
-from crosssell_app.training import runs, service
+from crosssell_app import retraining as runs
+from crosssell_app.training import service
 
 pytestmark = pytest.mark.django_db
 Status = TrainingRun.Status

@@ -9,9 +9,8 @@ class Command(BaseCommand):
     help = "Evaluate the recommenders offline on an Online Retail style CSV (time split, hide one item per basket)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--csv", dest="csv", default=None, help="order export (default: the shared Online Retail file)"
-        )
+        parser.add_argument("--csv", dest="csv", required=True,
+                            help="order export in the Online Retail column layout (a .csv or .csv.gz file)")
         parser.add_argument("--cut-date", dest="cut_date", default="2011-11-01", help="test orders start on this date")
         parser.add_argument(
             "--models",
@@ -24,14 +23,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         from crosssell_app.evaluation.models import our_specs
-        from crosssell_app.evaluation.online_retail import load_online_retail
+        from crosssell_app.evaluation.order_export import load_order_export
         from crosssell_app.evaluation.protocol import evaluate, to_markdown
 
         try:
             specs = our_specs([m.strip() for m in options["models"].split(",") if m.strip()])
         except ValueError as error:
             raise CommandError(str(error)) from error
-        lines = load_online_retail(options["csv"])
+        lines = load_order_export(options["csv"])
         table = evaluate(
             lines,
             options["cut_date"],

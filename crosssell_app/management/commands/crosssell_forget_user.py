@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from crosssell_app.tracking import forget_user
+from crosssell_app.tracking.recording import forget_user
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from crosssell_app import order_rows
-from crosssell_app.importing import ONLINE_RETAIL_COLUMNS, import_orders
+from crosssell_app.tracking import order_rows
+from crosssell_app.tracking.importing import ONLINE_RETAIL_COLUMNS, import_orders
 
 
 class Command(BaseCommand):

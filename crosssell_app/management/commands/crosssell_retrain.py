@@ -6,7 +6,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from crosssell_app.models import TrainingRun
-from crosssell_app.training import request_retrain, retrain_in_process
+from crosssell_app.retraining import request_retrain
+from crosssell_app.training import retrain_in_process
 from crosssell_app.training.service import ordered_timings, steps_of_a_run
 
 

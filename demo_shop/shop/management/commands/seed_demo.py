@@ -11,10 +11,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from crosssell_app.evaluation.online_retail import default_path
-from crosssell_app.importing import import_orders
+from crosssell_app.tracking.importing import import_orders
 from crosssell_app.models import Order
-from demo_shop.shop.catalogue_data import generate_export, products_from_export
+from demo_shop.shop.catalogue_data import generate_export, online_retail_path, products_from_export
 from demo_shop.shop.models import Category, Product
 
 DEMO_PASSWORD = "demo"
@@ -33,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=4, help="demo customer accounts to create")
 
     def handle(self, *args, **options):
-        path = Path(options["path"]) if options["path"] else default_path()
+        path = Path(options["path"]) if options["path"] else online_retail_path()
         if options["path"] and not path.exists():
             raise CommandError(f"{path} does not exist.")
         if options["generate"] or not path.exists():

@@ -37,7 +37,7 @@ import scipy.sparse as sp
 # only the word normaliser is shared with the model (MUGS -> MUG); no signal is
 from crosssell_app.recommenders.upgrade import singular
 
-from .splits import basket_matrix, item_index, item_table
+from crosssell_app.evaluation.splits import basket_matrix, item_index, item_table
 
 #: product types for the ground truth's "same head noun" (singular, upper case)
 HEAD_NOUNS: frozenset[str] = frozenset(

@@ -1,7 +1,7 @@
-"""Load an Online Retail style order export into a clean pandas DataFrame.
+"""Load an order export (the Online Retail column layout) into a clean pandas DataFrame.
 
-Used by the offline evaluations and benchmarks. It applies the same line rules as the
-``crosssell_import_orders`` command (:mod:`crosssell_app.order_rows`), vectorised.
+Used by ``crosssell_evaluate``. It applies the same line rules as the ``crosssell_import_orders``
+command (:mod:`crosssell_app.tracking.order_rows`), vectorised.
 """
 
 from __future__ import annotations
@@ -11,18 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from crosssell_app.order_rows import DEFAULT_CANCELLATION_PREFIX, DEFAULT_PRODUCT_CODE_PATTERN
-
-#: where the development and CI machines keep the UCI Online Retail export
-DEFAULT_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "online_retail" / "online_retail.csv.gz"
+from crosssell_app.tracking.order_rows import DEFAULT_CANCELLATION_PREFIX, DEFAULT_PRODUCT_CODE_PATTERN
 
 
-def default_path() -> Path:
-    """Return the Online Retail CSV path: ``$CROSSSELL_ONLINE_RETAIL_CSV`` or the shared data folder."""
-    return Path(os.environ.get("CROSSSELL_ONLINE_RETAIL_CSV") or DEFAULT_PATH)
-
-
-def load_online_retail(path: str | os.PathLike | None = None) -> pd.DataFrame:
+def load_order_export(path: str | os.PathLike) -> pd.DataFrame:
     """Return the sales lines of the export at ``path``, cleaned.
 
     Columns: ``order_id`` (str), ``code`` (str), ``description`` (str, stripped, may be empty),
@@ -30,9 +22,8 @@ def load_online_retail(path: str | os.PathLike | None = None) -> pd.DataFrame:
     ``date`` (datetime64), ``country`` (str). Cancellations, returns, non-product codes and
     non-positive prices are dropped.
     """
-    path = Path(path) if path else default_path()
     raw = pd.read_csv(
-        path,
+        Path(path),
         dtype={"InvoiceNo": str, "StockCode": str, "Description": str, "CustomerID": str, "Country": str},
         parse_dates=["InvoiceDate"],
     )

@@ -1,6 +1,6 @@
 """Widget clicks and sampled impressions, and the report that relates them to revenue.
 
-A click is always stored (orders are attributed to it by :func:`crosssell_app.tracking.record_order`);
+A click is always stored (orders are attributed to it by :func:`crosssell_app.tracking.recording.record_order`);
 an impression only for a share ``IMPRESSION_SAMPLE_RATE`` of renders, written after the response,
 so showing a widget never waits for a write. The report scales sampled impressions back up to
 estimate the click-through rate.
@@ -18,9 +18,9 @@ from typing import Any
 
 from django.db import connections, models, router, transaction
 
-from .conf import crosssell_settings
-from .models import OrderLine, WidgetEvent
-from .tracking import visitor
+from ..conf import crosssell_settings
+from ..models import OrderLine, WidgetEvent
+from ..tracking.recording import visitor
 
 logger = logging.getLogger(__name__)
 

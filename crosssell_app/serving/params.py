@@ -12,8 +12,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .conf import crosssell_settings
-from .products import get_product_model
+from ..conf import crosssell_settings
+from ..products import get_product_model
 
 
 def parse_product_pk(raw: Any) -> Any:

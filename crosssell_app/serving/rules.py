@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 from django.db import connections, models, router
 from django.db.models.expressions import RawSQL
 
-from .conf import crosssell_settings
-from .models import MerchandisingRule, OrderLine, Recommendation
-from .products import get_adapter
+from ..conf import crosssell_settings
+from ..models import MerchandisingRule, OrderLine, Recommendation
+from ..products import get_adapter
 
 T = TypeVar("T")
 

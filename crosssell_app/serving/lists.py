@@ -3,7 +3,7 @@
 The one service that template tags and the API share. It reads only the published rows of the
 active version and the host's products — never a recommender — so serving a page never loads
 NumPy models or TensorFlow. Each list costs one query whatever its length — the rows joined to
-their products, with :mod:`~crosssell_app.rules` and the merchandiser's blocks applied in SQL and
+their products, with :mod:`~crosssell_app.serving.rules` and the merchandiser's blocks applied in SQL and
 the limit set by the database — and a second one only when a merchandiser pinned products to it. With
 ``CACHE_TIMEOUT`` the lists are cached under the active version's id, so publishing a new version
 makes every cached list stale at once. Each process remembers the active version's id for at
@@ -28,12 +28,12 @@ from django.db.models import Sum, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 
-from . import statements
-from .conf import crosssell_settings
-from .models import ActiveVersion, Kind, Recommendation
-from .products import get_adapter
+from . import queries as statements
+from ..conf import crosssell_settings
+from ..models import ActiveVersion, Kind, Recommendation
+from ..products import get_adapter
 from .rules import Rules, display_related, not_blocked, pins, pins_exist, place_pins
-from .signals import recommendations_published
+from ..signals import recommendations_published
 
 
 class _ProductURL:
@@ -83,11 +83,6 @@ class Pick:
         return self.product.pk
 
 
-def active_version_id() -> int | None:
-    """Return the id of the version serving reads (one query)."""
-    return ActiveVersion.objects.filter(pk=1).values_list("version_id", flat=True).first()
-
-
 def for_product(kind: str, product: Any, *, limit: int, rules: Rules) -> list[Pick]:
     """Return up to ``limit`` picks of ``kind`` (together, upgrade, similar) for one product."""
     pk = getattr(product, "pk", product)
@@ -135,7 +130,7 @@ def for_basket(product_ids: Iterable, *, limit: int, rules: Rules) -> list[Pick]
 class _Rows:
     """Which published rows a list reads: ``where`` builds their filter from the ids it is given.
 
-    ``shape`` names the filter for :mod:`~crosssell_app.statements` (the same shape always
+    ``shape`` names the filter for :mod:`~crosssell_app.serving.queries` (the same shape always
     compiles to the same SQL); ``sources`` are the products the list is about, ``users`` the user.
     """
 
@@ -168,7 +163,7 @@ def _fetch(rows: _Rows, rules: Rules, version: int | None, *, count: int) -> tup
     pin applies; a second one reads the pinned products only when there are pins (or no rows).
     Pinned products are not left out of the rows here: :func:`_merge_pins` drops the repeats,
     and ``count`` rows are enough because each repeat is made up for by its pin. The query's SQL
-    is compiled once per shape (:mod:`~crosssell_app.statements`); only its ids change.
+    is compiled once per shape (:mod:`~crosssell_app.serving.queries`); only its ids change.
     """
     kind, product_pk, user = rows.kind, get_adapter().model._meta.pk, Recommendation._meta.get_field("user")
     ids = {
@@ -279,7 +274,7 @@ def _remembered_active_version(seconds: float) -> int | None:
     memo, now = _active_version_memo, time.monotonic()
     if memo is not None and memo[1] > now:
         return memo[0]
-    version = active_version_id()
+    version = ActiveVersion.objects.current_id()
     _active_version_memo = None if version is None else (version, now + seconds)
     return version
 

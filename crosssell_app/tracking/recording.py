@@ -15,9 +15,9 @@ from typing import Any, Iterable, Mapping
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from .conf import crosssell_settings
-from .models import Order, OrderLine, ProductView, Recommendation, WidgetEvent
-from .signals import order_recorded
+from ..conf import crosssell_settings
+from ..models import Order, OrderLine, ProductView, Recommendation, WidgetEvent
+from ..signals import order_recorded
 
 logger = logging.getLogger(__name__)
 

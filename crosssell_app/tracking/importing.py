@@ -1,7 +1,7 @@
 """Load historical orders from a CSV export into the tracking tables.
 
 The default column mapping is the UCI Online Retail export's; other shops pass their own. Each
-line goes through :class:`crosssell_app.order_rows.LineRules`; skipped lines are counted per
+line goes through :class:`crosssell_app.tracking.order_rows.LineRules`; skipped lines are counted per
 reason, never raised. Orders already recorded (same order id) are left as they are, so running
 the import twice imports once.
 
@@ -26,10 +26,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import order_rows
-from .adapters import ProductAdapter
-from .bulk import insert_rows
-from .models import Order, OrderLine
-from .products import get_adapter
+from ..adapters import ProductAdapter
+from ..models import insert_rows
+from ..models import Order, OrderLine
+from ..products import get_adapter
 
 ONLINE_RETAIL_COLUMNS = {
     "order": "InvoiceNo",
