@@ -1,7 +1,8 @@
-"""Turn the explanation JSON a training run wrote into the few things a card shows.
+"""Read a published pick's explanation (:mod:`crosssell_app.explanations`) into what a card shows.
 
-Training owns the explanation's shape and may add keys or leave some out, so every reader here is
-defensive: a value of the wrong type is skipped, never an error on a product page.
+The stored JSON follows the schema training wrote, but rows outlive code (an older version, a
+hand-edited row), so every reader here is defensive: a value of the wrong type is dropped, never
+an error on a product page. The sentences themselves are in the widget templates.
 """
 
 from __future__ import annotations
@@ -14,26 +15,44 @@ from typing import Any
 
 @dataclass
 class Explanation:
-    """What a card may say about why a product is shown."""
+    """What a card may say about why a product is shown; ``None`` or empty means "nothing to say".
 
-    reason: str = ""
-    evidence: str = ""
-    differing_words: list[str] = field(default_factory=list)
+    ``chosen_by_unit`` is ``"customers"`` or ``"orders"`` (a shop without customer ids counts orders).
+    """
+
     orders_together: int | None = None
+    added_words: list[str] = field(default_factory=list)
+    chosen_by: int | None = None
+    chosen_by_unit: str = "customers"
     price_difference: Decimal | None = None
     price_difference_percent: float | None = None
+    orders_recent: int | None = None
+    days: int | None = None
+    because_of: list[Any] = field(default_factory=list)
+
+    @property
+    def dearer(self) -> bool:
+        """Whether the pick costs more than the product it is shown for."""
+        return self.price_difference is not None and self.price_difference > 0
 
 
 def describe(explanation: Any, *, price: Decimal | None = None, base_price: Decimal | None = None) -> Explanation:
-    """Return the readable parts of ``explanation``; the price difference comes from the prices when known."""
+    """Return the readable parts of ``explanation``; the price difference comes from the prices when known.
+
+    Today's prices win over the stored difference: a price changed since the retrain must not
+    show a stale "+2.00".
+    """
     data = explanation if isinstance(explanation, dict) else {}
-    text = data.get("reason") or data.get("text")
-    words = data.get("differing_words")
+    unit = data.get("chosen_by_unit")
     result = Explanation(
-        reason=text if isinstance(text, str) else "",
-        evidence=data["evidence"] if isinstance(data.get("evidence"), str) else "",
-        differing_words=[word for word in words if isinstance(word, str)] if isinstance(words, list) else [],
-        orders_together=_number(data.get("orders_together"), int),
+        orders_together=_count(data.get("orders_together")),
+        added_words=_words(data.get("added_words")),
+        chosen_by=_count(data.get("chosen_by")),
+        chosen_by_unit=unit if unit in ("customers", "orders") else "customers",
+        orders_recent=_count(data.get("orders_recent")),
+        days=_count(data.get("days")),
+        because_of=[pk for pk in data.get("because_of") or [] if isinstance(pk, (int, str))]
+        if isinstance(data.get("because_of"), list) else [],
     )
     if price is not None and base_price is not None:
         result.price_difference = price - base_price
@@ -42,6 +61,15 @@ def describe(explanation: Any, *, price: Decimal | None = None, base_price: Deci
         result.price_difference = _number(data.get("price_difference"), Decimal)
         result.price_difference_percent = _number(data.get("price_difference_percent"), float)
     return result
+
+
+def _words(value: Any) -> list[str]:
+    return [word for word in value if isinstance(word, str) and word] if isinstance(value, list) else []
+
+
+def _count(value: Any) -> int | None:
+    number = _number(value, int)
+    return number if number is not None and number >= 0 else None
 
 
 def _number(value: Any, kind: type) -> Any:

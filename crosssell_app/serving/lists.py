@@ -77,6 +77,8 @@ class Pick:
     rank: int = 0
     #: where a widget's link goes (the click-recording redirect); set by the template tags
     link: str = ""
+    #: the explanation read for a card (:func:`crosssell_app.serving.explanations.describe`); set by the tags
+    why: Any = None
 
     @property
     def pk(self) -> Any:

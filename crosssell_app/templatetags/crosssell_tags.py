@@ -75,8 +75,9 @@ def upgrade_to(context, product, limit: int = 3, variant: str = "", **filters) -
     if not picks:
         return ""
     base_price = get_adapter().price(product)
-    cards = [(pick, describe(pick.explanation, price=pick.price, base_price=base_price)) for pick in picks]
-    return _render(context, "upgrade_to", variant, picks, product=product, widget="upgrade", extra={"cards": cards})
+    for pick in picks:  # today's prices, not the retrain's, for the "+2.00"
+        pick.why = describe(pick.explanation, price=pick.price, base_price=base_price)
+    return _render(context, "upgrade_to", variant, picks, product=product, widget="upgrade")
 
 
 @register.simple_tag(takes_context=True)
@@ -171,6 +172,9 @@ def _render(context, name: str, variant: str, picks: list[serving.Pick], *, prod
         names.insert(0, f"crosssell_app/widgets/{name}_{variant}.html")
     request = context.get("request")
     maybe_record_impression(request, widget, source=product, version=picks[0].version)
+    for pick in picks:
+        if pick.why is None:
+            pick.why = describe(pick.explanation)
     values = {"picks": picks, "product": product, "widget": widget, "request": request, **(extra or {})}
     if request is not None:
         # Rendered without the request so the host's context processors (and their queries) stay

@@ -334,7 +334,7 @@ def trending_rows(dataset: Dataset):
     pks = dataset.product_pks.tolist()
     for rank, item in enumerate((i for i in best if counts[i] > 0), start=1):
         yield publishing.Row(Kind.TRENDING, None, None, pks[item], rank, float(counts[item]),
-                             {f"orders_last_{TRENDING_DAYS}_days": int(counts[item])})
+                             {"orders_recent": int(counts[item]), "days": TRENDING_DAYS})
 
 
 # ---------------------------------------------------------------------------- in-process driver

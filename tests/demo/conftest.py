@@ -28,8 +28,8 @@ def published(products):
         (Kind.BOUGHT_TOGETHER, stand, teacup, {"orders_together": 525}),
         (Kind.BOUGHT_TOGETHER, stand, bunting, {"orders_together": 395}),
         (Kind.BOUGHT_TOGETHER, teacup, holder, {"orders_together": 120}),
-        (Kind.UPGRADE, stand, big_stand, {"reason": "Same stand with a fourth tier."}),
-        (Kind.TRENDING, None, holder, {"orders_last_30_days": 88}),
+        (Kind.UPGRADE, stand, big_stand, {"added_words": ["4 TIER"], "chosen_by": 12, "chosen_by_unit": "customers"}),
+        (Kind.TRENDING, None, holder, {"orders_recent": 88, "days": 30}),
     ]
     Recommendation.objects.bulk_create(
         Recommendation(version=version, kind=kind, source=source, target=target, rank=1, score=1.0, explanation=why)

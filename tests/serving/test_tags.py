@@ -62,15 +62,29 @@ def test_without_an_add_to_cart_url_the_bundle_has_no_form(mug):
 def test_upgrade_cards_show_the_price_difference_and_the_explanation(mug):
     big = ItemFactory(title="Big mug", cost=Decimal("6.00"))
     publish({(Kind.UPGRADE, mug): [big]}, explain=lambda *row: {
-        "reason": "Holds twice as much", "differing_words": ["big", 3], "evidence": "Chosen by 12 buyers"})
+        "added_words": ["BIG", 3], "chosen_by": 12, "chosen_by_unit": "customers"})
     html = render("{% upgrade_to product %}", product=mug)
     assert "Big mug" in html and "+2.00" in html and "(50%)" in html
-    assert "Holds twice as much" in html and "big" in html and "Chosen by 12 buyers" in html
+    assert "Adds BIG" in html and "Chosen by 12 customers" in html
+
+
+def test_evidence_sentences_are_built_by_the_template_in_singular_and_plural(mug):
+    one, many = ItemFactory(title="One"), ItemFactory(title="Many")
+    publish({(Kind.BOUGHT_TOGETHER, mug): [one, many]},
+            explain=lambda kind, source, target: {"orders_together": 1 if target == one else 7})
+    html = render("{% frequently_bought_together product %}", product=mug)
+    assert "Bought together in 1 order<" in html and "Bought together in 7 orders" in html
+
+
+def test_an_upgrade_counted_in_orders_says_orders_not_customers(mug):
+    big = ItemFactory(title="Big mug", cost=Decimal("6.00"))
+    publish({(Kind.UPGRADE, mug): [big]}, explain=lambda *row: {"chosen_by": 1, "chosen_by_unit": "orders"})
+    assert "Bought in 1 order<" in render("{% upgrade_to product %}", product=mug)
 
 
 def test_an_upgrade_with_a_malformed_explanation_still_renders(mug):
     big = ItemFactory(title="Big mug", cost=None)
-    publish({(Kind.UPGRADE, mug): [big]}, explain=lambda *row: {"price_difference": "lots", "differing_words": "x"})
+    publish({(Kind.UPGRADE, mug): [big]}, explain=lambda *row: {"price_difference": "lots", "added_words": "x", "chosen_by": "many"})
     html = render("{% upgrade_to product %}", product=mug)
     assert "Big mug" in html and "lots" not in html
 

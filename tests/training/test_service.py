@@ -38,7 +38,7 @@ def test_a_retrain_publishes_every_kind_of_list_with_explanations(shop):
     assert upgrade[0][2] == {"price_difference": 1.0}
     assert [t for t, _, _ in _lists(run.version, Kind.SIMILAR, source=items[3].pk)] == [items[2].pk]
     trending = _lists(run.version, Kind.TRENDING)
-    assert trending[0][0] == items[0].pk and trending[0][2] == {"orders_last_30_days": 5}
+    assert trending[0][0] == items[0].pk and trending[0][2] == {"orders_recent": 5, "days": 30}
     assert items[6].pk not in [t for t, _, _ in trending]
 
 
