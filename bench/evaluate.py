@@ -2,9 +2,9 @@
 
 Usage::
 
-    python bench/evaluate.py            # full run: every test basket, as the protocol says
-    python bench/evaluate.py --quick    # 600 cases, no MLP and no ALS (under 2 minutes)
-    python bench/evaluate.py --cases 1000   # at most 1,000 sampled cases per fold (faster, noisier)
+    python -m bench.evaluate            # full run: every test basket, as the protocol says
+    python -m bench.evaluate --quick    # 600 cases, no MLP and no ALS (under 2 minutes)
+    python -m bench.evaluate --cases 1000   # at most 1,000 sampled cases per fold (faster, noisier)
 
 Every model, ours and peers, is tuned on the same budget of grid points on validation weeks cut
 from the training weeks; ``hybrid`` is ``Hybrid()`` with its shipped defaults, untuned.
@@ -16,18 +16,15 @@ import argparse
 import sys
 import warnings
 from functools import partial
-from pathlib import Path
 
 import pandas as pd
 
-
+from bench.data import load_online_retail
 from bench.ease import EASE
 from bench.peers import ImplicitPeer, PairRules
-
-from crosssell_app.evaluation.models import our_specs
-from bench.data import load_online_retail
-from crosssell_app.evaluation.protocol import ModelSpec, compare, evaluate, to_markdown
 from bench.synthetic import grocery_lines
+from crosssell_app.evaluation.models import our_specs
+from crosssell_app.evaluation.protocol import ModelSpec, compare, evaluate, to_markdown
 
 ONLINE_RETAIL_CUT = "2011-11-01"  # Online Retail's test weeks start here (the export ends on 2011-12-09)
 GROCERY_CUT = "2024-06-03"  # the last four of the generated 26 weeks are the test weeks

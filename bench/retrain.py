@@ -3,9 +3,9 @@
 Run from the repository root after ``python manage.py seed_demo`` (which loads Online Retail
 into the demo shop's database)::
 
-    python bench/retrain.py                          # on a copy of var/demo.sqlite3
-    python bench/retrain.py --database-url postgres://postgres@127.0.0.1:5432/crosssell_bench
-    python bench/retrain.py --recommender upgrade=crosssell_app.recommenders.upgrade.Upgrade
+    python -m bench.retrain                          # on a copy of var/demo.sqlite3
+    python -m bench.retrain --database-url postgres://postgres@127.0.0.1:5432/crosssell_bench
+    python -m bench.retrain --recommender upgrade=crosssell_app.recommenders.upgrade.Upgrade
 
 The SQLite default works on a temporary copy, so the demo's own versions are left alone. The
 retrain is the one ``crosssell_retrain --sync`` runs (every step in this process, one after

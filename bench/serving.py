@@ -5,7 +5,7 @@ Run from the repository root against PostgreSQL loaded with the Online Retail da
     createdb -h 127.0.0.1 -U postgres crosssell_bench_serving
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/crosssell_bench_serving
     python manage.py migrate && python manage.py seed_demo && python manage.py crosssell_retrain --sync
-    python bench/serving.py                          # add --stand-in-lists if the retrain cannot run
+    python -m bench.serving                          # add --stand-in-lists if the retrain cannot run
 
 What it measures, in one run:
 
