@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-fast install
+.PHONY: demo test test-fast test-install install
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,8 @@ demo: $(VENV)/.installed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed
-	# 1. everything but the demo shop, on PostgreSQL, real-stack (slow) tests included
+	# 1. everything but the demo shop, on PostgreSQL, real-stack (slow) tests included; among them
+	#    tests/packaging installs the built wheel into fresh virtualenvs and runs a host shop on it
 	CROSSSELL_TEST_DB=postgres $(PY) -m pytest
 	# 2. the database-facing tests again on the embedded default, SQLite
 	CROSSSELL_TEST_DB=sqlite $(PY) -m pytest -m "django_db and not slow" -q
@@ -34,3 +35,7 @@ test: $(VENV)/.installed
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -m "not slow"
 	$(PY) -m pytest --ds=tests.demo.settings tests/demo -m "not slow"
+
+# The fresh-virtualenv install test alone; SRC=/path/to/checkout builds another tree's package.
+test-install: $(VENV)/.installed
+	CROSSSELL_PACKAGE_SRC=$(SRC) $(PY) -m pytest tests/packaging/test_install.py -s

@@ -2,8 +2,8 @@
 
 Usage::
 
-    python bench/blend_ceiling.py                     # both data sets
-    python bench/blend_ceiling.py --datasets grocery
+    python -m bench.blend_ceiling                     # both data sets
+    python -m bench.blend_ceiling --datasets grocery
 
 For each data set this fits ``Hybrid()`` on the training weeks before the validation weeks (as
 the protocol does when it tunes), scores every validation case once per component, and then
@@ -17,16 +17,12 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-
 from bench.ease import EASE
 from bench.evaluate import ONLINE_RETAIL_CUT, dataset_lines, peer_specs
-
 from crosssell_app.evaluation.metrics import ndcg
 from crosssell_app.evaluation.protocol import Fold, folds, rank_cases, tune
 from crosssell_app.recommenders import Hybrid
@@ -45,9 +41,9 @@ K = 10
 def ceiling(fold: Fold) -> dict[str, object]:
     """Return Hybrid's, the best fixed blend's and tuned EASE's NDCG@10 on ``fold``'s cases.
 
-    The blends are scored by ``Hybrid``'s own weight search (``_candidate_ndcg``), which ranks
-    exactly as ``complete_basket`` does; content and popularity weights are set on the fitted
-    model in turn, the session-kNN and ItemCF weights are its candidates.
+    The blends are scored by ``Hybrid``'s own weight search (:meth:`Hybrid.candidate_ndcg`), which
+    ranks exactly as ``complete_basket`` does; content and popularity weights are set on the
+    fitted model in turn (``set_params``), the session-kNN and ItemCF weights are its candidates.
     """
     cases = fold.cases
     hybrid = Hybrid().fit(fold.matrix, fold.items)
@@ -55,8 +51,8 @@ def ceiling(fold: Fold) -> dict[str, object]:
     candidates = list(itertools.product(GRID["usercf"], GRID["itemcf"]))
     best_value, best_weights = -1.0, None
     for content, popularity in itertools.product(GRID["content"], GRID["popularity"]):
-        hybrid.content_weight, hybrid.popularity_weight = content, popularity
-        values = hybrid._candidate_ndcg(cases.baskets, cases.hidden, candidates)
+        hybrid.set_params(content_weight=content, popularity_weight=popularity)
+        values = hybrid.candidate_ndcg(cases.baskets, cases.hidden, candidates)
         if values.max() > best_value:
             usercf, itemcf = candidates[int(np.argmax(values))]
             best_value = float(values.max())

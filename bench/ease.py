@@ -20,7 +20,7 @@ MAX_ITEMS = 20_000
 class EASE(ScoringRecommender):
     """EASE^R with L2 strength ``l2`` (Steck 2019, eq. 8)."""
 
-    _learned = ("n_items_", "weights_", "item_counts_")
+    learned_attributes = ("n_items_", "weights_", "item_counts_")
 
     def __init__(self, l2: float = 500.0) -> None:
         self.l2 = l2

@@ -1,17 +1,14 @@
 """Fit time of ItemCF (each weighting) and Hybrid on the whole cleaned Online Retail export.
 
-Usage: ``python bench/itemcf_fit_time.py`` (median of three fits per weighting; the target is
+Usage: ``python -m bench.itemcf_fit_time`` (median of three fits per weighting; the target is
 under 5 seconds on 2 cores).
 """
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
 
 from bench.data import load_online_retail
 from crosssell_app.evaluation.splits import basket_matrix, item_index

@@ -9,7 +9,14 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from crosssell_app.recommenders.base import Recommender, ScoringRecommender, as_csr, binarize, empty_result
+from crosssell_app.recommenders.base import (
+    Recommender,
+    ScoringRecommender,
+    as_csr,
+    binarize,
+    empty_result,
+    indicator_matrix,
+)
 from crosssell_app.recommenders.itemcf import ItemCF
 
 
@@ -23,7 +30,7 @@ class PairRules(ScoringRecommender):
     keeps its best confidence (the usual rule-based recommender).
     """
 
-    _learned = ("n_items_", "confidence_")
+    learned_attributes = ("n_items_", "confidence_")
 
     def __init__(self, min_support: int = 2, max_rules_per_item: int = 200) -> None:
         self.min_support = min_support
@@ -98,15 +105,12 @@ class ImplicitPeer(Recommender):
         return self
 
     def complete_basket(self, items, n: int = 10):
-        known = self._valid_items(items)
+        known = self.known_items(items)
         if known.size == 0:
             return empty_result()
-        row = sp.csr_matrix(
-            (np.ones(len(known), dtype=np.float32), (np.zeros(len(known), dtype=np.int64), known)),
-            shape=(1, self.n_items_),
-        )
         ids, scores = self.model_.recommend(
-            0, row, N=n, filter_already_liked_items=True, recalculate_user=self.kind == "als"
+            0, indicator_matrix([known], self.n_items_), N=n, filter_already_liked_items=True,
+            recalculate_user=self.kind == "als",
         )
         keep = (ids >= 0) & np.isfinite(scores) & (scores > -np.inf)
         return np.asarray(ids[keep], dtype=np.int64), np.asarray(scores[keep])

@@ -2,8 +2,8 @@
 
 Usage::
 
-    python bench/scale.py                      # 100,000 items, 5,000,000 order lines
-    python bench/scale.py --items 20000 --lines 1000000 --algorithms itemcf,content
+    python -m bench.scale                      # 100,000 items, 5,000,000 order lines
+    python -m bench.scale --items 20000 --lines 1000000 --algorithms itemcf,content
 
 Each algorithm runs in its own subprocess so its peak RSS (the kernel's high-water mark) is its own. Fit time
 and the time to publish bought-together lists for 1,000 random products are printed.
@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from crosssell_app.recommenders.base import binary_matrix
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -41,11 +43,7 @@ def power_law_baskets(n_items: int, n_lines: int, mean_basket: float = 10.0, see
     order_of_line = np.repeat(np.arange(n_orders), sizes)
     items = (anchors[order_of_line] + offsets) % n_items
     shuffle = rng.permutation(n_items)  # neighbourhood in a hidden order, popularity spread
-    matrix = sp.csr_matrix(
-        (np.ones(len(items), dtype=np.float32), (order_of_line, shuffle[items])), shape=(n_orders, n_items)
-    )
-    matrix.sum_duplicates()
-    matrix.data[:] = 1.0
+    matrix = binary_matrix(order_of_line, shuffle[items], (n_orders, n_items))
     enough = int(np.searchsorted(matrix.indptr, n_lines))  # first orders holding n_lines distinct lines
     return matrix[: max(enough, 1)]
 

@@ -2,10 +2,10 @@
 
 Run from the repository root::
 
-    python bench/upsell.py                 # tune on validation, then test, print the table
-    python bench/upsell.py --no-tune       # test with the default hyperparameters only
-    python bench/upsell.py --complement-sensitivity   # validation hit@10 per complement rule
-    python bench/upsell.py --scale 100000  # fit time and memory on a synthetic catalogue
+    python -m bench.upsell                 # tune on validation, then test, print the table
+    python -m bench.upsell --no-tune       # test with the default hyperparameters only
+    python -m bench.upsell --complement-sensitivity   # validation hit@10 per complement rule
+    python -m bench.upsell --scale 100000  # fit time and memory on a synthetic catalogue
 
 Protocol (see ``docs/upsell.md``): hyperparameters are chosen on a validation split cut from
 the training weeks only (the last ``--val-weeks`` weeks before ``--test-start``); the chosen
@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import sys
 import time
-from pathlib import Path
-
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,6 +25,7 @@ import scipy.sparse as sp
 from bench import upsell_protocol as ev
 from bench.data import load_online_retail
 from crosssell_app.evaluation.splits import time_split, validation_cut
+from crosssell_app.recommenders.base import binary_matrix
 from crosssell_app.recommenders.upgrade import Upgrade
 from demo_shop.shop.categories import categorize
 
@@ -43,7 +41,7 @@ GRID = {
 def fit_model(catalogue: ev.Catalogue, band: tuple[float, float], **params) -> Upgrade:
     """Return an :class:`Upgrade` fitted on the catalogue's orders, customers and item table."""
     model = Upgrade(min_price_ratio=band[0], max_price_ratio=band[1], **params)
-    return model.fit(catalogue.orders, catalogue.items, user_interactions=catalogue.users)
+    return model.fit(catalogue.orders, catalogue.items, customers=catalogue.users)
 
 
 def evaluate_split(train, test, params: dict, band: tuple[float, float], k: int) -> dict:
@@ -152,8 +150,7 @@ def scale_check(n_items: int, seed: int = 0) -> None:
 
     def random_rows(n_rows: int, per_row: int) -> sp.csr_matrix:
         rows = np.repeat(np.arange(n_rows), per_row)
-        cols = rng.integers(0, n_items, size=len(rows))
-        return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_rows, n_items))
+        return binary_matrix(rows, rng.integers(0, n_items, size=len(rows)), (n_rows, n_items))
 
     words = rng.integers(0, 2000, size=(n_items, 2))
     kinds = rng.integers(0, 500, size=n_items)
@@ -163,12 +160,12 @@ def scale_check(n_items: int, seed: int = 0) -> None:
     }
     orders, users = random_rows(5 * n_items, 4), random_rows(n_items // 2, 20)
     started = time.perf_counter()
-    model = Upgrade().fit(orders, items, user_interactions=users)
+    model = Upgrade().fit(orders, items, customers=users)
     fit_seconds = time.perf_counter() - started
     lists, _ = model.upgrades_batch(range(n_items), 10)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"{n_items} items: fit {fit_seconds:.1f}s in {len(model._blocks())} blocks, "
+        f"{n_items} items: fit {fit_seconds:.1f}s in {len(model.blocks_)} blocks, "
         f"{(lists[:, 0] >= 0).mean():.1%} with upgrades, peak RSS {peak_mb:.0f} MB"
     )
 

@@ -1,12 +1,32 @@
-"""System checks: each misconfiguration gets an id and a hint."""
+"""System checks: each misconfiguration gets an id and a hint, and a check never raises.
+
+The shape of every ``CROSSSELL`` value is judged by :mod:`crosssell_app.conf` (the same code a
+retrain and a page view read the settings through); this module only gives each kind of error
+its id and adds what needs the product model or an optional package.
+"""
 
 from __future__ import annotations
+
+import difflib
+from importlib.util import find_spec
 
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 
-from .conf import DEFAULTS
+from .conf import DEFAULTS, SettingError, crosssell_settings, setting_errors, unknown_keys
+
+#: the id of a malformed value, by setting; every other setting's value is E009
+SETTING_IDS = {
+    "PRODUCT_ADAPTER": "crosssell_app.E004",
+    "RECOMMENDERS": "crosssell_app.E006",
+    "UPGRADE_PRICE_BAND": "crosssell_app.E007",
+    "API_PERMISSION_CLASSES": "crosssell_app.E008",
+    "API_WRITE_PERMISSION_CLASSES": "crosssell_app.E008",
+    "API_THROTTLE_CLASSES": "crosssell_app.E008",
+    "API_ADMIN_PERMISSION_CLASSES": "crosssell_app.E008",
+}
+OTHER_SETTING_ID = "crosssell_app.E009"
 
 
 @checks.register(checks.Tags.models, "crosssell")
@@ -29,9 +49,11 @@ def check_product_model(app_configs=None, **kwargs) -> list[checks.CheckMessage]
             hint="Use 'app_label.ModelName' of a model in an app listed in INSTALLED_APPS.",
             id="crosssell_app.E002",
         )]
+    try:
+        fields = crosssell_settings.PRODUCT_FIELDS
+    except SettingError:
+        return []  # a malformed PRODUCT_FIELDS is reported by check_settings
     errors: list[checks.CheckMessage] = []
-    user = getattr(settings, "CROSSSELL", {}) or {}
-    fields = {**DEFAULTS["PRODUCT_FIELDS"], **user.get("PRODUCT_FIELDS", {})}
     for key, value in fields.items():
         for lookup in ([value] if isinstance(value, str) else list(value or [])):
             if not _lookup_exists(model, lookup):
@@ -47,40 +69,48 @@ def check_product_model(app_configs=None, **kwargs) -> list[checks.CheckMessage]
 
 
 @checks.register("crosssell")
-def check_adapter_and_optional_parts(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """The adapter imports; TensorFlow is installed when a configured recommender needs it."""
-    from django.utils.module_loading import import_string
-
-    user = getattr(settings, "CROSSSELL", {}) or {}
-    messages: list[checks.CheckMessage] = []
-    path = user.get("PRODUCT_ADAPTER", DEFAULTS["PRODUCT_ADAPTER"])
-    if isinstance(path, str):
-        try:
-            import_string(path)
-        except ImportError as exc:
-            messages.append(checks.Error(
-                f"CROSSSELL['PRODUCT_ADAPTER'] = {path!r} cannot be imported: {exc}",
-                hint="Give the dotted path of a subclass of crosssell_app.adapters.ProductAdapter.",
-                id="crosssell_app.E004",
-            ))
-    recommenders = user.get("RECOMMENDERS", DEFAULTS["RECOMMENDERS"])
-    for name, spec in recommenders.items():
-        spec = spec if isinstance(spec, dict) else {"class": str(spec)}
-        needs_tf = spec.get("class", "").endswith(".MLP") or bool(spec.get("options", {}).get("use_mlp"))
-        if needs_tf:
-            import importlib.util
-
-            if importlib.util.find_spec("tensorflow") is None:
-                messages.append(checks.Error(
-                    f"Recommender {name!r} needs TensorFlow, which is not installed.",
-                    hint="pip install 'crosssell[mlp]', or remove the MLP from CROSSSELL['RECOMMENDERS'].",
-                    id="crosssell_app.E005",
-                ))
+def check_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every ``CROSSSELL`` value has the right shape and its dotted paths import; unknown keys are named."""
+    messages: list[checks.CheckMessage] = [
+        checks.Error(str(error), hint=error.hint or _shape_hint(error.setting),
+                     id=SETTING_IDS.get(error.setting, OTHER_SETTING_ID))
+        for error in setting_errors()
+    ]
+    for key in unknown_keys():
+        close = difflib.get_close_matches(key, DEFAULTS, n=1)
+        messages.append(checks.Warning(
+            f"CROSSSELL[{key!r}] is not a crosssell setting; it is ignored.",
+            hint=f"Did you mean {close[0]!r}?" if close else "See docs/settings.md for the settings.",
+            id="crosssell_app.W001",
+        ))
     return messages
 
 
+@checks.register("crosssell")
+def check_optional_packages(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """TensorFlow is installed when an enabled recommender needs it."""
+    try:
+        recommenders = crosssell_settings.RECOMMENDERS
+    except SettingError:
+        return []  # reported by check_settings
+    if find_spec("tensorflow") is not None:
+        return []
+    from .recommenders.mlp import MLP
+
+    return [checks.Error(
+        f"Recommender {name!r} needs TensorFlow, which is not installed.",
+        hint="pip install 'crosssell[mlp]', or remove the MLP from CROSSSELL['RECOMMENDERS'].",
+        id="crosssell_app.E005",
+    ) for name, entry in recommenders.items() if issubclass(entry["class"], MLP)]
+
+
+def _shape_hint(setting: str) -> str:
+    default = DEFAULTS.get(setting)
+    return f"The default is {default!r}; see docs/settings.md." if setting in DEFAULTS else "See docs/settings.md."
+
+
 def _lookup_exists(model, lookup: str) -> bool:
-    """Return True when ``lookup`` (``a__b`` allowed) is a field path or attribute of ``model``."""
+    """Return True when ``lookup`` (``a__b`` allowed) is a field path of ``model``."""
     current = model
     parts = lookup.split("__")
     for index, part in enumerate(parts):
@@ -90,4 +120,6 @@ def _lookup_exists(model, lookup: str) -> bool:
             return False
         if field.is_relation and index < len(parts) - 1:
             current = field.related_model
+            if current is None:  # a generic relation: no model to follow
+                return False
     return True

@@ -1,19 +1,13 @@
 """Permission and throttle classes of the API, read from the ``CROSSSELL`` setting on each request.
 
-DRF reads ``permission_classes`` when a view class is defined; reading the import strings at
-request time instead lets a host (and ``override_settings`` in tests) change them at any moment.
+DRF reads ``permission_classes`` when a view class is defined; reading the setting at request
+time instead lets a host (and ``override_settings`` in tests) change them at any moment.
+:mod:`crosssell_app.conf` imports the dotted paths, once until the settings change.
 """
 
 from __future__ import annotations
 
-import functools
-
-from django.utils.module_loading import import_string as _import_string
-
 from ..conf import crosssell_settings
-
-#: the import strings are read on each request; importing each one is done once
-import_string = functools.lru_cache(maxsize=64)(_import_string)
 
 
 class SettingsPolicyMixin:
@@ -22,7 +16,7 @@ class SettingsPolicyMixin:
     permission_setting = "API_PERMISSION_CLASSES"
 
     def get_permissions(self):
-        return [import_string(path)() for path in getattr(crosssell_settings, self.permission_setting)]
+        return [permission() for permission in getattr(crosssell_settings, self.permission_setting)]
 
     def get_throttles(self):
-        return [import_string(path)() for path in crosssell_settings.API_THROTTLE_CLASSES]
+        return [throttle() for throttle in crosssell_settings.API_THROTTLE_CLASSES]

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..conf import crosssell_settings
 from ..models import TrainingRun
-from ..serving.params import parse_pk
+from ..serving.params import clamp_limit, parse_pk
 from ..serving.rules import split_words
+from ..tracking import order_rows
 from .fields import ProductIdField
 
 #: most products one basket or order may name; a larger body is refused rather than processed
@@ -66,7 +66,8 @@ class ListParamsSerializer(serializers.Serializer):
         }
 
     def clamped_limit(self, default: int) -> int:
-        return min(self.validated_data.get("limit", default), int(crosssell_settings.MAX_LIMIT))
+        """Return the validated ``limit`` (or ``default``) clamped as every list length is."""
+        return clamp_limit(self.validated_data.get("limit"), default)
 
 
 class BasketSerializer(ListParamsSerializer):
@@ -103,16 +104,17 @@ class ProductViewSerializer(BuyerMixin):
 
 class OrderLineSerializer(serializers.Serializer):
     product = ProductIdField()
-    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
-    unit_price = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0)
+    quantity = serializers.IntegerField(min_value=1, max_value=order_rows.MAX_QUANTITY)
+    unit_price = serializers.DecimalField(max_digits=order_rows.PRICE_MAX_DIGITS,
+                                          decimal_places=order_rows.PRICE_DECIMAL_PLACES, min_value=0)
 
 
 class OrderSerializer(BuyerMixin):
     """An order the shop's server reports; the same ``order_id`` twice is stored once."""
 
-    order_id = serializers.CharField(max_length=64)
+    order_id = serializers.CharField(max_length=order_rows.MAX_ORDER_ID_LENGTH)
     lines = OrderLineSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
-    customer_ref = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    customer_ref = serializers.CharField(required=False, allow_blank=True, max_length=order_rows.MAX_CUSTOMER_REF_LENGTH)
     ordered_at = serializers.DateTimeField(required=False)
 
     def validate_order_id(self, value: str) -> str:

@@ -17,7 +17,8 @@ import pandas as pd
 
 from .resources import peak_rss_during
 from .metrics import coverage, hit_rate, ndcg, ndcg_gains, paired_difference
-from .splits import Cases, basket_matrix, item_index, item_table, leave_one_out, time_split, validation_cut
+from ..recommenders.holdout import Cases
+from .splits import basket_matrix, item_index, item_table, leave_one_out, time_split, validation_cut
 
 K = 10
 
@@ -41,7 +42,7 @@ def rank_cases(model: Any, cases: Cases, k: int = K) -> np.ndarray:
     """Return the top-``k`` answers of every case, shape ``(len(cases), k)``, padded with -1."""
     ranked = np.full((len(cases), k), -1, dtype=np.int64)
     for row, basket in enumerate(cases.baskets):
-        ids = np.asarray(model.complete_basket(basket, n=k)[0])[:k]
+        ids = np.asarray(model.complete_basket(basket, k)[0])[:k]
         ranked[row, : len(ids)] = ids
     return ranked
 

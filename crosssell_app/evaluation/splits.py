@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-
-@dataclass(frozen=True)
-class Cases:
-    """Leave-one-out test cases: each basket's remaining items and the item hidden from it."""
-
-    baskets: list[np.ndarray]
-    hidden: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.hidden)
+from ..recommenders.base import binary_matrix
+from ..recommenders.holdout import Cases, hide_random
 
 
 def time_split(lines: pd.DataFrame, cut: str | pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -46,30 +36,17 @@ def basket_matrix(lines: pd.DataFrame, codes: pd.Index) -> sp.csr_matrix:
     order_first = known.groupby("order_id")["date"].min().sort_values(kind="stable")
     rows = pd.Index(order_first.index).get_indexer(known["order_id"])
     cols = codes.get_indexer(known["code"])
-    matrix = sp.csr_matrix((np.ones(len(known), dtype=np.float32), (rows, cols)), shape=(len(order_first), len(codes)))
-    matrix.data[:] = 1.0
-    return matrix
+    return binary_matrix(rows, cols, (len(order_first), len(codes)))
 
 
 def leave_one_out(lines: pd.DataFrame, codes: pd.Index, seed: int = 0, max_cases: int | None = None) -> Cases:
     """Hide one random known item from every basket with two or more known items.
 
     Items unknown to training (new codes) are removed from the basket first: no model can
-    recommend them, so counting them would only add the same misses to every model.
+    recommend them, so counting them would only add the same misses to every model. The cases
+    are drawn as everywhere else (:func:`crosssell_app.recommenders.holdout.hide_random`).
     """
-    rng = np.random.default_rng(seed)
-    matrix = basket_matrix(lines, codes)
-    sizes = np.diff(matrix.indptr)
-    eligible = np.flatnonzero(sizes >= 2)
-    if max_cases is not None and len(eligible) > max_cases:
-        eligible = np.sort(rng.choice(eligible, size=max_cases, replace=False))
-    baskets, hidden = [], []
-    for row in eligible:
-        items = matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]]
-        position = rng.integers(len(items))
-        hidden.append(items[position])
-        baskets.append(np.delete(items, position).astype(np.int64))
-    return Cases(baskets=baskets, hidden=np.asarray(hidden, dtype=np.int64))
+    return hide_random(basket_matrix(lines, codes), seed=seed, max_cases=max_cases)
 
 
 def item_table(lines: pd.DataFrame, codes: pd.Index) -> dict[str, list]:

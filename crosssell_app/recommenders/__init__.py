@@ -6,7 +6,7 @@ to ``fit`` and to loading the Keras file).
 
 from __future__ import annotations
 
-from .base import Recommender, ScoringRecommender
+from .base import ModelFormatError, Recommender, ScoringRecommender
 from .content import TfidfContent
 from .hybrid import Hybrid
 from .itemcf import ItemCF
@@ -35,6 +35,7 @@ __all__ = [
     "SVD",
     "Hybrid",
     "ItemCF",
+    "ModelFormatError",
     "NeighbourRidge",
     "Popularity",
     "Recommender",

@@ -164,6 +164,11 @@ def _dense_block_to_sparse_topk(block: np.ndarray, k: int, diagonal_offset: int 
     return sp.csr_matrix((values[valid], (row_index, ids[valid])), shape=block.shape)
 
 
+def neighbour_block_scores(neighbours: sp.csr_matrix, baskets: sp.spmatrix) -> np.ndarray:
+    """Return the summed neighbour rows of each basket of a 0/1 basket matrix, dense (0 where none)."""
+    return (sp.csr_matrix(baskets) @ neighbours).toarray()
+
+
 def neighbour_scores(neighbours: sp.csr_matrix, items: np.ndarray) -> np.ndarray:
     """Return the summed neighbour rows of ``items`` as a dense vector, ``-inf`` where none."""
     summed = np.asarray(neighbours[items].sum(axis=0), dtype=np.float64).ravel()

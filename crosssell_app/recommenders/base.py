@@ -7,26 +7,56 @@ benchmark script or a notebook.
 Conventions (scikit-learn's and implicit's):
 
 * ``__init__`` only stores hyperparameters; everything learned ends in ``_``; ``fit`` returns
-  ``self`` and a second ``fit`` overwrites the first.
+  ``self`` and a second ``fit`` overwrites the first. ``get_params`` / ``set_params`` behave as
+  scikit-learn defines them.
+* A class declares what it offers and needs: :attr:`Recommender.publishes` (the kinds of list it
+  fills) and :attr:`Recommender.accepts` (the optional inputs its ``fit`` takes, by keyword), so
+  the training pipeline reads a declaration instead of probing the class.
 * Items are contiguous column indices ``0 .. n_items_ - 1``. Mapping shop primary keys to
   indices is the caller's job (the training service does it).
 * Every query returns ``(ids, scores)``: two 1-D numpy arrays of equal length, best first,
   ``ids`` of dtype int64, ``scores`` of dtype float32/float64. Fewer than ``n`` items may come
   back; an unknown item or an empty basket gives empty arrays, never an exception.
-* Models are saved with ``np.savez`` and loaded with ``allow_pickle=False``.
+* Learned state is what prediction needs, not a copy of the training matrices (a memory-based
+  model, whose prediction is a look-up over the training rows, says so with
+  :attr:`Recommender.keeps_rows`).
+* Models are saved with ``np.savez`` and loaded with ``allow_pickle=False``; a file names its
+  class by full import path and carries :data:`FORMAT_VERSION`.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
-from collections.abc import Mapping, Sequence
-from typing import Any
+import pkgutil
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 
 Items = Any  # a pandas DataFrame or a mapping of column name -> equal-length sequence
+
+# Kinds of list a recommender can publish: the values of ``crosssell_app.models.Kind``, spelled
+# out here because this package never imports Django.
+TOGETHER = "together"
+SIMILAR = "similar"
+FOR_YOU = "for_you"
+UPGRADE = "upgrade"
+
+# Optional inputs of ``fit``, each the keyword it is passed under (the orders x items matrix is
+# always the first argument).
+ITEMS = "items"  #: the item table (text, category, price, ...)
+CUSTOMERS = "customers"  #: customers x items: what each customer bought, over all their orders
+VIEWS = "views"  #: visitors x items: what each visitor (user or session) viewed
+
+#: version of the layout ``Recommender.save`` writes; ``load`` refuses any other
+FORMAT_VERSION = 2
+
+
+class ModelFormatError(ValueError):
+    """A saved model file was written in another format version than this code reads."""
 
 
 def empty_result() -> tuple[np.ndarray, np.ndarray]:
@@ -53,8 +83,41 @@ def item_column(items: Items | None, name: str, n_items: int) -> np.ndarray | No
     return values
 
 
+def binary_matrix(
+    rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray, shape: tuple[int, int]
+) -> sp.csr_matrix:
+    """Return a 0/1 float32 CSR matrix with a one at every ``(rows[i], cols[i])``.
+
+    A repeated pair counts once, so order lines, baskets and views all become "holds it or not".
+    The result is canonical (sorted indices, no duplicates). The one place such matrices are built,
+    for the recommenders, the training dataset and the offline evaluation alike.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def indicator_matrix(baskets: Sequence[Sequence[int]] | np.ndarray, n_items: int) -> sp.csr_matrix:
+    """Return the binary ``(len(baskets), n_items)`` matrix with one row per basket of item indices."""
+    lengths = np.array([len(basket) for basket in baskets], dtype=np.int64)
+    cols = np.concatenate([np.asarray(b, dtype=np.int64).ravel() for b in baskets]) if len(baskets) else []
+    return binary_matrix(np.repeat(np.arange(len(lengths)), lengths), cols, (len(lengths), n_items))
+
+
 class Recommender:
     """Base class: fit on a basket (or user) x item matrix, then answer item and basket queries."""
+
+    #: kinds of list this model fills when its settings entry names none (:data:`TOGETHER`, ...)
+    publishes: ClassVar[tuple[str, ...]] = (TOGETHER, SIMILAR, FOR_YOU)
+    #: optional inputs ``fit`` takes, by keyword (:data:`ITEMS`, :data:`CUSTOMERS`, :data:`VIEWS`)
+    accepts: ClassVar[frozenset[str]] = frozenset({ITEMS})
+    #: True when prediction looks the training rows up (a kNN over past baskets), so they are learned state
+    keeps_rows: ClassVar[bool] = False
+    #: names of the learned attributes that ``save`` writes; subclasses list theirs
+    learned_attributes: ClassVar[tuple[str, ...]] = ("n_items_",)
 
     #: learned: number of item columns seen by ``fit``
     n_items_: int
@@ -75,49 +138,113 @@ class Recommender:
     # with vectorised code where that pays; the defaults loop over the single-item queries.
     def similar_items_batch(self, items: Sequence[int], n: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(ids, scores)`` of shape ``(len(items), n)``; short rows are padded with -1 / nan."""
-        return _stack([self.similar_items(int(i), n) for i in items], n)
+        return pad_answers([self.similar_items(int(i), n) for i in items], n)
 
     def complete_basket_batch(self, items: Sequence[int], n: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """Return bought-together lists for many one-item baskets, shaped like ``similar_items_batch``."""
-        return _stack([self.complete_basket([int(i)], n) for i in items], n)
+        return pad_answers([self.complete_basket([int(i)], n) for i in items], n)
 
-    def get_params(self) -> dict[str, Any]:
-        """Return the hyperparameters given to ``__init__`` (scikit-learn style)."""
-        import inspect
+    def known_items(self, items: Sequence[int]) -> np.ndarray:
+        """Return the item indices of ``items`` this model knows, as int64 (unknown ones dropped).
 
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def _valid_items(self, items: Sequence[int]) -> np.ndarray:
-        """Return the known item indices in ``items`` as an int64 array (unknown ones dropped)."""
+        Every query starts here, which is why an unknown item never raises.
+        """
         arr = np.asarray(list(items), dtype=np.int64).ravel()
         return arr[(arr >= 0) & (arr < getattr(self, "n_items_", 0))]
 
-    # ------------------------------------------------------------------ persistence
-    #: names of the learned attributes that ``save`` writes; subclasses list theirs
-    _learned: tuple[str, ...] = ("n_items_",)
+    # ------------------------------------------------------------------ hyperparameters
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        """Return the names of ``__init__``'s arguments: the hyperparameters (scikit-learn's rule)."""
+        if cls.__init__ is object.__init__:
+            return []
+        names = []
+        for parameter in inspect.signature(cls.__init__).parameters.values():
+            if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+                raise TypeError(f"{cls.__name__}.__init__ must name every hyperparameter (no *args or **kwargs)")
+            if parameter.name != "self":
+                names.append(parameter.name)
+        return names
 
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Return the hyperparameters given to ``__init__``, as scikit-learn defines it.
+
+        With ``deep`` a hyperparameter that is itself an estimator (has ``get_params``) also
+        contributes its own as ``<name>__<its parameter>``.
+        """
+        params = {}
+        for name in self._param_names():
+            value = getattr(self, name)
+            params[name] = value
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                params.update((f"{name}__{key}", inner) for key, inner in value.get_params(deep=True).items())
+        return params
+
+    def set_params(self, **params: Any) -> Recommender:
+        """Set hyperparameters (``<name>__<parameter>`` reaches into a nested estimator); return self.
+
+        Raises
+        ------
+        ValueError
+            When a name is not a hyperparameter of this model (or of the nested estimator).
+        """
+        valid = self.get_params(deep=False)
+        nested: dict[str, dict[str, Any]] = {}
+        for key, value in params.items():
+            name, separator, inner = key.partition("__")
+            if name not in valid:
+                raise ValueError(
+                    f"{type(self).__name__} has no hyperparameter {name!r}; it has {sorted(valid)}"
+                )
+            if separator:
+                nested.setdefault(name, {})[inner] = value
+            else:
+                setattr(self, name, value)
+                valid[name] = value
+        for name, inner_params in nested.items():
+            if not hasattr(valid[name], "set_params"):
+                raise ValueError(f"{type(self).__name__}.{name} is not an estimator, so {name}__... names nothing")
+            valid[name].set_params(**inner_params)
+        return self
+
+    # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> None:
         """Write hyperparameters and learned state to ``path`` with ``np.savez`` (no pickle).
 
         Notes
         -----
-        Learned attributes may be numbers, numpy arrays, scipy sparse matrices, ``None`` or other
+        The file records :data:`FORMAT_VERSION` and, for the model and every nested one, the
+        class's import path (``module:qualname``), which :meth:`load` imports. Learned
+        attributes may be numbers, numpy arrays, scipy sparse matrices, ``None`` or other
         recommenders (saved recursively under a key prefix), so composite models need no code of
         their own. The file name is used as given: numpy adds ``.npz`` when it is missing.
         """
-        arrays: dict[str, np.ndarray] = {}
+        arrays: dict[str, np.ndarray] = {"__format__": np.asarray(FORMAT_VERSION, dtype=np.int64)}
         _flatten_state(self, "", arrays)
         np.savez(path, **arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Recommender:
-        """Return the model written by :meth:`save` at ``path``, read with ``allow_pickle=False``."""
+        """Return the model written by :meth:`save` at ``path``, read with ``allow_pickle=False``.
+
+        Raises
+        ------
+        ModelFormatError
+            When the file was written in another format version (refit to write it again).
+        TypeError
+            When the file holds a model that is not a ``cls``.
+        """
         path = os.fspath(path)
         if not os.path.exists(path) and os.path.exists(path + ".npz"):
             path += ".npz"
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
+        version = int(arrays["__format__"]) if "__format__" in arrays else 1  # 1: before versions were written
+        if version != FORMAT_VERSION:
+            raise ModelFormatError(
+                f"{path} is a model file of format {version}; this version of crosssell reads format "
+                f"{FORMAT_VERSION} only. Fit the model again (a retrain does) to write a readable file."
+            )
         model = _restore_state(arrays, "", path)
         if not isinstance(model, cls):
             raise TypeError(f"{path} holds a {type(model).__name__}, not a {cls.__name__}")
@@ -127,21 +254,23 @@ class Recommender:
         """Hook for models with state outside the ``.npz`` file (the MLP's Keras file)."""
 
 
-def _registry() -> dict[str, type[Recommender]]:
-    """Map class names to every loaded Recommender subclass, so ``load`` can rebuild any of them."""
-    found: dict[str, type[Recommender]] = {}
-    todo = [Recommender]
-    while todo:
-        klass = todo.pop()
-        found[klass.__name__] = klass
-        todo.extend(klass.__subclasses__())
-    return found
+def class_path(klass: type) -> str:
+    """Return the import path ``module:qualname`` a saved file names ``klass`` by."""
+    return f"{klass.__module__}:{klass.__qualname__}"
 
 
 def _flatten_state(model: Recommender, prefix: str, out: dict[str, np.ndarray]) -> None:
-    out[prefix + "__class__"] = np.array(type(model).__name__)
-    out[prefix + "__params__"] = np.array(json.dumps(model.get_params()))
-    for name in model._learned:
+    path = class_path(type(model))
+    try:
+        importable = pkgutil.resolve_name(path) is type(model)
+    except (ImportError, AttributeError, ValueError):
+        importable = False
+    if not importable:
+        raise ValueError(f"{path} cannot be imported by its path, so a saved file could not be loaded; "
+                         "define the class at the top level of a module")
+    out[prefix + "__class__"] = np.array(path)
+    out[prefix + "__params__"] = np.array(json.dumps(model.get_params(deep=False)))
+    for name in model.learned_attributes:
         value = getattr(model, name, None)
         key = prefix + name
         if value is None:
@@ -158,13 +287,21 @@ def _flatten_state(model: Recommender, prefix: str, out: dict[str, np.ndarray]) 
             out[key] = np.asarray(value)
 
 
+def _import_recommender(name: str, path: str) -> type[Recommender]:
+    """Return the Recommender class a saved file names by its import path."""
+    try:
+        klass = pkgutil.resolve_name(name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot import the class {name!r} the model was saved from: {exc}") from exc
+    if not (isinstance(klass, type) and issubclass(klass, Recommender)):
+        raise TypeError(f"{path}: {name!r} is not a Recommender class")
+    return klass
+
+
 def _restore_state(arrays: dict[str, np.ndarray], prefix: str, path: str) -> Recommender:
-    name = str(arrays[prefix + "__class__"])
-    klass = _registry().get(name)
-    if klass is None:
-        raise ValueError(f"{path}: unknown recommender class {name!r} (import its module first)")
+    klass = _import_recommender(str(arrays[prefix + "__class__"]), path)
     model = klass(**json.loads(str(arrays[prefix + "__params__"])))
-    for attr in klass._learned:
+    for attr in klass.learned_attributes:
         key = prefix + attr
         if key + "::none" in arrays:
             value: Any = None
@@ -217,6 +354,8 @@ class ScoringRecommender(Recommender):
     Subclasses implement :meth:`basket_scores` (and :meth:`item_scores` when "similar" differs from
     "bought with"), returning one float per item with ``-inf`` for "no evidence"; ranking,
     exclusion of the query items and the unknown-item/empty-basket rules live here once.
+    :meth:`score_baskets` scores many baskets at once; it is what a blend of models
+    (:class:`~crosssell_app.recommenders.hybrid.Hybrid`) reads, so any scoring model can join one.
     """
 
     def basket_scores(self, items: np.ndarray) -> np.ndarray:
@@ -227,8 +366,37 @@ class ScoringRecommender(Recommender):
         """Return a similarity score for every item to ``item``; defaults to a one-item basket."""
         return self.basket_scores(np.array([item], dtype=np.int64))
 
+    def score_baskets(self, baskets: sp.spmatrix) -> np.ndarray:
+        """Return the evidence for every item of each basket, a dense ``(n_baskets, n_items)`` array.
+
+        Parameters
+        ----------
+        baskets : sparse matrix of shape (n_baskets, n_items)
+            0/1 rows, one basket each (see :func:`indicator_matrix`).
+
+        Returns
+        -------
+        ndarray
+            Scores on the model's own scale, larger is better; an entry that is not positive
+            (zero, negative or ``-inf``) is no evidence for the item. For a basket with items,
+            positive entries agree with :meth:`basket_scores` (up to float rounding); items of
+            the basket are not excluded.
+
+        Notes
+        -----
+        This default scores one basket at a time; models override it with one sparse or dense
+        product over all baskets.
+        """
+        csr = sp.csr_matrix(baskets)
+        scores = np.zeros((csr.shape[0], self.n_items_), dtype=np.float64)
+        for row in range(csr.shape[0]):
+            items = self.known_items(csr.indices[csr.indptr[row] : csr.indptr[row + 1]])
+            if items.size:
+                scores[row] = self.basket_scores(items)
+        return scores
+
     def similar_items(self, item: int, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        known = self._valid_items([item])
+        known = self.known_items([item])
         if known.size == 0:
             return empty_result()
         return rank_scores(self.item_scores(int(known[0])), n, exclude=known)
@@ -270,13 +438,14 @@ class ScoringRecommender(Recommender):
         return ids, scores
 
     def complete_basket(self, items: Sequence[int], n: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        known = self._valid_items(items)
+        known = self.known_items(items)
         if known.size == 0:
             return empty_result()
         return rank_scores(self.basket_scores(known), n, exclude=known)
 
 
-def _stack(results: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray]:
+def pad_answers(results: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stack per-query ``(ids, scores)`` answers into ``(len(results), n)`` arrays padded with -1 / nan."""
     ids = np.full((len(results), n), -1, dtype=np.int64)
     scores = np.full((len(results), n), np.nan, dtype=np.float64)
     for row, (i, s) in enumerate(results):
@@ -302,13 +471,25 @@ def binarize(matrix: sp.csr_matrix) -> sp.csr_matrix:
 
 
 __all__ = [
+    "CUSTOMERS",
+    "FORMAT_VERSION",
+    "FOR_YOU",
+    "ITEMS",
+    "SIMILAR",
+    "TOGETHER",
+    "UPGRADE",
+    "VIEWS",
     "Items",
-    "Mapping",
+    "ModelFormatError",
     "Recommender",
     "ScoringRecommender",
     "as_csr",
     "binarize",
+    "binary_matrix",
+    "class_path",
     "empty_result",
+    "indicator_matrix",
     "item_column",
+    "pad_answers",
     "rank_scores",
 ]

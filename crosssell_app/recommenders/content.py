@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._topk import DEFAULT_BLOCK_BUDGET, blocked_topk, neighbour_scores
+from ._topk import DEFAULT_BLOCK_BUDGET, blocked_topk, neighbour_block_scores, neighbour_scores
 from .base import Items, ScoringRecommender, item_column
 
 
@@ -32,7 +32,7 @@ class TfidfContent(ScoringRecommender):
         Most scores held at once while building neighbours.
     """
 
-    _learned = ("n_items_", "neighbours_")
+    learned_attributes = ("n_items_", "neighbours_")
 
     def __init__(
         self,
@@ -102,6 +102,10 @@ class TfidfContent(ScoringRecommender):
 
     def basket_scores(self, items: np.ndarray) -> np.ndarray:
         return neighbour_scores(self.neighbours_, items)
+
+    def score_baskets(self, baskets: sp.spmatrix) -> np.ndarray:
+        """Sum the neighbour rows of each basket's items in one sparse product (0: no evidence)."""
+        return neighbour_block_scores(self.neighbours_, baskets)
 
 
 def _missing(value: object) -> bool:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from ._topk import DEFAULT_BLOCK_BUDGET
-from .base import Items, ScoringRecommender, as_csr, binarize
+from .base import Items, ScoringRecommender, as_csr, binarize, indicator_matrix
 from .content import TfidfContent
+from .holdout import hide_random
 from .itemcf import ItemCF
 from .popularity import Popularity
 from .ridge import NeighbourRidge
@@ -32,6 +35,67 @@ TUNE_K = 10
 TUNE_BLOCK_BUDGET = 2_000_000
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Component:
+    """One model of the blend: how :class:`Hybrid` builds it and which weight it carries where.
+
+    ``together`` and ``similar`` name the Hybrid hyperparameter that weighs the component in
+    bought-together and in similar lists (None: left out of that kind of list). A component is
+    fitted only when one of its weights is positive, and blended through its public
+    :meth:`~crosssell_app.recommenders.base.ScoringRecommender.score_baskets` only.
+    """
+
+    name: str
+    build: Callable[[Any], ScoringRecommender]
+    together: str | None
+    similar: str | None
+    #: False when ``fit`` reads only the item table and the item count, not the rows: then one fit
+    #: serves both the weight search (fitted on the older rows) and the final model
+    reads_rows: bool = True
+
+    @property
+    def attribute(self) -> str:
+        """Name of the Hybrid's learned attribute holding the fitted component (None when not fitted)."""
+        return self.name + "_"
+
+
+#: the blend, in the order its scores are added; adding a model is one entry here (and its weight
+#: hyperparameter in ``Hybrid.__init__``)
+COMPONENTS = (
+    Component(
+        "ridge",
+        lambda h: NeighbourRidge(neighbours=h.neighbours, l2=h.l2, shrinkage=h.shrinkage, block_budget=h.block_budget),
+        together="ridge_weight",
+        similar=None,
+    ),
+    Component("usercf", lambda h: UserCF(), together="usercf_weight", similar=None),
+    Component(
+        "itemcf",
+        lambda h: ItemCF(
+            similarity=h.similarity,
+            neighbours=h.neighbours,
+            shrinkage=h.shrinkage,
+            min_support=h.min_support,
+            beta=h.beta,
+            block_budget=h.block_budget,
+        ),
+        together="cf_weight",
+        similar="content_weight",
+    ),
+    Component(
+        "content",
+        lambda h: TfidfContent(neighbours=h.neighbours, block_budget=h.block_budget),
+        together="content_weight",
+        similar="similar_content_weight",
+        reads_rows=False,
+    ),
+    Component("svd", lambda h: SVD(factors=h.factors), together="svd_weight", similar="svd_weight"),
+    Component("popularity", lambda h: Popularity(), together="popularity_weight", similar="popularity_weight"),
+)
+#: the weights the search chooses, and the component each one weighs in bought-together lists
+SEARCHED = {"usercf_weight": "usercf", "cf_weight": "itemcf"}
 
 
 class Hybrid(ScoringRecommender):
@@ -83,6 +147,12 @@ class Hybrid(ScoringRecommender):
     both fixed nothing is held out. The search roughly doubles the fit time (every component
     but content is fitted twice).
 
+    **Components.** The blend is the table :data:`COMPONENTS`: each entry says how to build a
+    model from these hyperparameters and which weight it carries in each kind of list. Only
+    components with a positive weight are fitted, and they are read only through their public
+    :meth:`~crosssell_app.recommenders.base.ScoringRecommender.score_baskets`, so any scoring
+    model can join the blend.
+
     Parameters
     ----------
     similarity, neighbours, shrinkage, min_support, beta :
@@ -92,8 +162,8 @@ class Hybrid(ScoringRecommender):
     cf_weight, usercf_weight : float or "auto"
         Blend weights of ItemCF and of the session-kNN for "bought together"; ``"auto"``
         chooses them on the shop's newest orders (above). ``usercf_weight=0`` skips fitting the
-        session-kNN (whose model keeps the basket matrix, so a saved Hybrid holds it too).
-        ItemCF is always fitted: "similar" uses it.
+        session-kNN (a memory-based model: it keeps the order rows, so a saved Hybrid holds
+        them too). ItemCF is fitted whenever it weighs in either kind of list.
     svd_weight, content_weight, popularity_weight, ridge_weight : float
         Blend weights of the other normalised component scores (for "bought together");
         ``ridge_weight=0`` skips fitting the linear model.
@@ -114,14 +184,9 @@ class Hybrid(ScoringRecommender):
         Seed of the held-out cases.
     """
 
-    _learned = (
+    learned_attributes = (
         "n_items_",
-        "ridge_",
-        "itemcf_",
-        "usercf_",
-        "svd_",
-        "content_",
-        "popularity_",
+        *(component.attribute for component in COMPONENTS),
         "usercf_weight_",
         "cf_weight_",
         "tune_cases_",
@@ -171,45 +236,44 @@ class Hybrid(ScoringRecommender):
         self.random_state = random_state
 
     def fit(self, interactions: sp.spmatrix, items: Items | None = None) -> Hybrid:
-        """Choose the ``"auto"`` weights on the newest rows, then fit every component on all rows."""
+        """Choose the ``"auto"`` weights on the newest rows, then fit every weighted component on all rows."""
         matrix = binarize(as_csr(interactions))
-        for name in ("usercf_weight", "cf_weight"):
+        for name in SEARCHED:
             _candidates(name, getattr(self, name))  # reject a bad weight before any work
-        # content reads only the item table, so one fit serves the search and the final model
-        content = TfidfContent(neighbours=self.neighbours, block_budget=self.block_budget).fit(matrix, items)
-        self.usercf_weight_, self.cf_weight_ = self._choose_weights(matrix, content)
-        self._fit_components(matrix, content, usercf=self.usercf_weight_ > 0, itemcf=True)
+        shared: dict[str, ScoringRecommender] = {}  # components fitted once for the search and the model
+        self.usercf_weight_, self.cf_weight_ = self._choose_weights(matrix, items, shared)
+        self._fit_components(matrix, items, self._weighted({}, similar_lists=True), shared)
         return self
 
-    def _fit_components(self, matrix: sp.csr_matrix, content: TfidfContent, usercf: bool, itemcf: bool) -> None:
-        """Fit the components (ridge, SVD by their weights; session-kNN, ItemCF as asked) on ``matrix``."""
+    def _weighted(self, given: dict[str, float], similar_lists: bool) -> set[str]:
+        """Return the names of the components with a positive weight in bought-together lists
+        (and, with ``similar_lists``, in similar lists); ``given`` overrides weights by name."""
+        names = set()
+        for component in COMPONENTS:
+            params = [component.together] + ([component.similar] if similar_lists else [])
+            if any(given.get(p, self._weight(p)) > 0 for p in params if p is not None):
+                names.add(component.name)
+        return names
+
+    def _fit_components(
+        self, matrix: sp.csr_matrix, items: Items | None, names: set[str], shared: dict[str, ScoringRecommender]
+    ) -> None:
+        """Fit the components ``names`` on ``matrix`` (the others are None); reuse ``shared`` row-free fits."""
         self.n_items_ = matrix.shape[1]
-        self.ridge_ = (
-            NeighbourRidge(
-                neighbours=self.neighbours, l2=self.l2, shrinkage=self.shrinkage, block_budget=self.block_budget
-            ).fit(matrix)
-            if self.ridge_weight > 0
-            else None
-        )
-        self.itemcf_ = (
-            ItemCF(
-                similarity=self.similarity,
-                neighbours=self.neighbours,
-                shrinkage=self.shrinkage,
-                min_support=self.min_support,
-                beta=self.beta,
-                block_budget=self.block_budget,
-            ).fit(matrix)
-            if itemcf
-            else None
-        )
-        self.usercf_ = UserCF().fit(matrix) if usercf else None
-        self.svd_ = SVD(factors=self.factors).fit(matrix) if self.svd_weight > 0 else None
-        self.content_ = content
-        self.popularity_ = Popularity().fit(matrix)
+        for component in COMPONENTS:
+            model = None
+            if component.name in names:
+                model = shared.get(component.name)
+                if model is None:
+                    model = component.build(self).fit(matrix, items)
+                if not component.reads_rows:
+                    shared[component.name] = model
+            setattr(self, component.attribute, model)
 
     # ---------------------------------------------------------------- choosing the weights
-    def _choose_weights(self, matrix: sp.csr_matrix, content: TfidfContent) -> tuple[float, float]:
+    def _choose_weights(
+        self, matrix: sp.csr_matrix, items: Items | None, shared: dict[str, ScoringRecommender]
+    ) -> tuple[float, float]:
         """Return ``(usercf_weight, cf_weight)``: fixed ones as given, ``"auto"`` ones searched."""
         usercf_grid = _candidates("usercf_weight", self.usercf_weight)
         cf_grid = _candidates("cf_weight", self.cf_weight)
@@ -225,10 +289,11 @@ class Hybrid(ScoringRecommender):
                 for n, g in (("usercf_weight", usercf_grid), ("cf_weight", cf_grid))
             ]
             return fallback[0], fallback[1]
-        probe = type(self)(**self.get_params())
-        probe._fit_components(older, content, usercf=max(usercf_grid) > 0, itemcf=max(cf_grid) > 0)
+        probe = type(self)(**self.get_params(deep=False))
+        largest = {"usercf_weight": max(usercf_grid), "cf_weight": max(cf_grid)}
+        probe._fit_components(older, items, probe._weighted(largest, similar_lists=False), shared)
         candidates = [(u, c) for u in usercf_grid for c in cf_grid]
-        values = probe._candidate_ndcg(baskets, hidden, candidates)
+        values = probe.candidate_ndcg(baskets, hidden, candidates)
         best = int(np.argmax(values))  # the first of equal maxima: the smaller weights
         self.tune_cases_ = len(hidden)
         self.weight_search_ = np.array([[u, c, v] for (u, c), v in zip(candidates, values)], dtype=np.float64)
@@ -247,45 +312,46 @@ class Hybrid(ScoringRecommender):
         n_held = min(max(int(np.ceil(self.tune_fraction * n_rows)), MIN_TUNE_ROWS), n_rows // 2)
         older, newest = matrix[: n_rows - n_held], matrix[n_rows - n_held :]
         known = np.diff(sp.csc_matrix(older).indptr) > 0  # items the older rows have sold
-        known_sizes = np.asarray(newest @ known.astype(np.float64)).ravel()
-        eligible = np.flatnonzero(known_sizes >= 2)
-        rng = np.random.default_rng(self.random_state)
-        if len(eligible) > self.tune_cases:
-            eligible = np.sort(rng.choice(eligible, size=self.tune_cases, replace=False))
-        baskets, hidden = [], []
-        for row in eligible:
-            items = newest.indices[newest.indptr[row] : newest.indptr[row + 1]]
-            items = np.sort(items[known[items]])
-            position = rng.integers(len(items))
-            hidden.append(items[position])
-            baskets.append(np.delete(items, position).astype(np.int64))
-        return older, baskets, np.asarray(hidden, dtype=np.int64)
+        cases = hide_random(newest, seed=self.random_state, max_cases=self.tune_cases, known=known)
+        return older, cases.baskets, cases.hidden
 
-    def _candidate_ndcg(
+    def candidate_ndcg(
         self, baskets: list[np.ndarray], hidden: np.ndarray, candidates: list[tuple[float, float]]
     ) -> np.ndarray:
-        """Return the mean NDCG@10 of each ``(usercf_weight, cf_weight)`` blend on the hide-one cases.
+        """Return the mean NDCG@10 of each ``(usercf_weight, cf_weight)`` blend on hide-one cases.
 
-        Each component is scored once per block of cases; a candidate only re-weights them. Ranks
-        follow :func:`rank_scores`: the basket is excluded, no-evidence items (blend <= 0) are never
-        returned and ties go to the lower item index.
+        This is the score the weight search ranks candidates by, public so that a benchmark can
+        score other blends exactly as the search does (``bench/blend_ceiling.py``). Each component
+        is scored once per block of cases; a candidate only re-weights them. Ranks follow
+        :func:`~crosssell_app.recommenders.base.rank_scores`: the basket is excluded,
+        no-evidence items (blend <= 0) are never returned and ties go to the lower item index.
+
+        Parameters
+        ----------
+        baskets : list of int arrays
+            Each case's basket without its hidden item.
+        hidden : int array
+            Each case's hidden item.
+        candidates : list of ``(usercf_weight, cf_weight)``
+            The blends to score; every other weight is the model's own.
         """
-        fixed = self._component_weights(similar=False, usercf_weight=0.0, cf_weight=0.0)
-        use_usercf = any(u for u, _ in candidates) and self.usercf_ is not None
-        use_itemcf = any(c for _, c in candidates) and self.itemcf_ is not None
+        fixed = self._blend_weights(similar=False, **dict.fromkeys(SEARCHED, 0.0))
+        knn_name, pairs_name = SEARCHED["usercf_weight"], SEARCHED["cf_weight"]
+        use_usercf = any(u for u, _ in candidates) and getattr(self, knn_name + "_") is not None
+        use_itemcf = any(c for _, c in candidates) and getattr(self, pairs_name + "_") is not None
         gains = np.zeros(len(candidates))
         step = max(1, TUNE_BLOCK_BUDGET // max(self.n_items_, 1))
         columns = np.arange(self.n_items_)[None, :]
         discounts = 1.0 / np.log2(np.arange(TUNE_K) + 2.0)
         for start in range(0, len(hidden), step):
-            block = _indicator(baskets[start : start + step], self.n_items_)
+            block = indicator_matrix(baskets[start : start + step], self.n_items_)
             target = hidden[start : start + step]
             rows = np.arange(len(target))
             base = np.zeros(block.shape)
             for name, weight in fixed.items():
                 base += weight * self._unit_scores(block, name)
-            knn = self._unit_scores(block, "usercf") if use_usercf else 0.0
-            pairs = self._unit_scores(block, "itemcf") if use_itemcf else 0.0
+            knn = self._unit_scores(block, knn_name) if use_usercf else 0.0
+            pairs = self._unit_scores(block, pairs_name) if use_itemcf else 0.0
             in_basket = block.toarray() > 0
             for index, (u, c) in enumerate(candidates):
                 total = base + u * knn + c * pairs
@@ -305,51 +371,38 @@ class Hybrid(ScoringRecommender):
         value = getattr(self, name)
         return FALLBACK_WEIGHTS[name] if _is_auto(value) else float(value)
 
-    def _component_weights(self, similar: bool, usercf_weight: float, cf_weight: float) -> dict[str, float]:
-        """Return ``{component: weight}`` of the fitted components with a non-zero weight, in blend order."""
-        if similar:
-            weights = {"itemcf": self.content_weight, "content": self.similar_content_weight}
-        else:
-            weights = {
-                "ridge": self.ridge_weight,
-                "usercf": usercf_weight,
-                "itemcf": cf_weight,
-                "content": self.content_weight,
-            }
-        weights.update(svd=self.svd_weight, popularity=self.popularity_weight)
-        return {name: float(w) for name, w in weights.items() if w and self._has(name)}
+    def _blend_weights(self, similar: bool, **given: float) -> dict[str, float]:
+        """Return ``{component: weight}`` of the fitted components weighing in one kind of list, in blend order.
 
-    def _has(self, name: str) -> bool:
-        model = getattr(self, name + "_", None)
-        if name == "svd":
-            return model is not None and model.item_factors_.shape[1] > 0
-        return model is not None
+        ``given`` replaces weights by hyperparameter name (the search's candidates).
+        """
+        weights = {}
+        for component in COMPONENTS:
+            param = component.similar if similar else component.together
+            if param is None or getattr(self, component.attribute, None) is None:
+                continue
+            weight = float(given[param]) if param in given else self._weight(param)
+            if weight:
+                weights[component.name] = weight
+        return weights
 
     def _unit_scores(self, baskets: sp.csr_matrix, name: str) -> np.ndarray:
         """Return component ``name``'s scores of an indicator basket matrix, each row scaled to max 1."""
-        if name == "ridge":
-            return _unit_rows((baskets @ self.ridge_.weights_).toarray())
-        if name == "usercf":
-            return _unit_rows(self.usercf_.votes(baskets))
-        if name == "itemcf":
-            return _unit_rows((baskets @ self.itemcf_.neighbours_).toarray())
-        if name == "content":
-            return _unit_rows((baskets @ self.content_.neighbours_).toarray())
-        if name == "svd":
-            factors = self.svd_.item_factors_
-            latent = (baskets @ factors) @ factors.T
-            latent[:, ~np.any(factors != 0, axis=1)] = 0.0
-            return _unit_rows(latent)
-        if name == "popularity":
-            return _unit_rows(self.popularity_.counts_[None, :])  # one row, broadcast
-        raise ValueError(f"unknown component {name!r}")
+        return _unit_rows(getattr(self, name + "_").score_baskets(baskets))
+
+    def score_baskets(self, baskets: sp.spmatrix) -> np.ndarray:
+        """Return blended bought-together scores, shape ``(n_baskets, n_items)``, of an indicator matrix.
+
+        Items without any evidence get ``-inf``; items in their own basket are not excluded here.
+        """
+        return self._blend(baskets, similar=False)
 
     def _blend(self, baskets: sp.csr_matrix, similar: bool = False) -> np.ndarray:
         """Return blended scores, shape ``(n_baskets, n_items)``, of an indicator basket matrix.
 
         Items without any evidence get ``-inf``; items in their own basket are not excluded here.
         """
-        weights = self._component_weights(similar, self._weight("usercf_weight"), self._weight("cf_weight"))
+        weights = self._blend_weights(similar)
         total = np.zeros(baskets.shape, dtype=np.float64)
         for name, weight in weights.items():
             total += weight * self._unit_scores(baskets, name)
@@ -357,14 +410,14 @@ class Hybrid(ScoringRecommender):
         return total
 
     def basket_scores(self, items: np.ndarray) -> np.ndarray:
-        return self._blend(_indicator([items], self.n_items_))[0]
+        return self._blend(indicator_matrix([items], self.n_items_))[0]
 
     def item_scores(self, item: int) -> np.ndarray:
-        return self._blend(_indicator([[item]], self.n_items_), similar=True)[0]
+        return self._blend(indicator_matrix([[item]], self.n_items_), similar=True)[0]
 
     def score_rows(self, queries: np.ndarray, similar: bool) -> np.ndarray:
         """Blend a block of one-item queries at once (the batch queries use this)."""
-        return self._blend(_indicator(queries[:, None], self.n_items_), similar)
+        return self._blend(indicator_matrix(queries[:, None], self.n_items_), similar)
 
 
 def _is_auto(value: object) -> bool:
@@ -378,17 +431,6 @@ def _candidates(name: str, value: float | str) -> tuple[float, ...]:
     if isinstance(value, str):
         raise TypeError(f"{name} must be a number or 'auto', not {value!r}")
     return (float(value),)
-
-
-def _indicator(baskets: Sequence[Sequence[int]] | np.ndarray, n_items: int) -> sp.csr_matrix:
-    """Return a binary ``(len(baskets), n_items)`` CSR matrix with one row per basket."""
-    lengths = np.array([len(b) for b in baskets], dtype=np.int64)
-    columns = np.concatenate([np.asarray(b, dtype=np.int64) for b in baskets]) if len(baskets) else []
-    indptr = np.concatenate([[0], np.cumsum(lengths)])
-    matrix = sp.csr_matrix((np.ones(len(columns), dtype=np.float32), columns, indptr), shape=(len(baskets), n_items))
-    matrix.sum_duplicates()
-    matrix.data[:] = 1.0
-    return matrix
 
 
 def _unit_rows(scores: np.ndarray) -> np.ndarray:

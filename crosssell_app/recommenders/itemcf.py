@@ -8,7 +8,7 @@ from functools import partial
 import numpy as np
 import scipy.sparse as sp
 
-from ._topk import DEFAULT_BLOCK_BUDGET, blocked_topk, neighbour_scores
+from ._topk import DEFAULT_BLOCK_BUDGET, blocked_topk, neighbour_block_scores, neighbour_scores
 from ._weighting import bm25_idf, bm25_length_factor, item_counts
 from .base import Items, ScoringRecommender, as_csr, binarize
 
@@ -48,7 +48,7 @@ class ItemCF(ScoringRecommender):
         Most co-occurrence entries held at once while building neighbours.
     """
 
-    _learned = ("n_items_", "neighbours_", "item_counts_")
+    learned_attributes = ("n_items_", "neighbours_", "item_counts_")
 
     def __init__(
         self,
@@ -130,6 +130,10 @@ class ItemCF(ScoringRecommender):
     def basket_scores(self, items: np.ndarray) -> np.ndarray:
         """Sum the neighbour rows of the basket's items (items with no evidence get ``-inf``)."""
         return neighbour_scores(self.neighbours_, items)
+
+    def score_baskets(self, baskets: sp.spmatrix) -> np.ndarray:
+        """Sum the neighbour rows of each basket's items in one sparse product (0: no evidence)."""
+        return neighbour_block_scores(self.neighbours_, baskets)
 
 
 def cooccurrence_neighbours(

@@ -48,7 +48,7 @@ class MLP(ScoringRecommender):
         Seed of the sampling and of Keras' initialisation.
     """
 
-    _learned = (
+    learned_attributes = (
         "n_items_",
         "item_counts_",
         "context_embeddings_",

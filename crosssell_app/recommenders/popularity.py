@@ -22,7 +22,7 @@ class Popularity(ScoringRecommender):
         training service builds it) are counted, so seasonal best sellers win. ``1.0`` counts all.
     """
 
-    _learned = ("n_items_", "counts_")
+    learned_attributes = ("n_items_", "counts_")
 
     def __init__(self, recent_fraction: float = 1.0) -> None:
         self.recent_fraction = recent_fraction
@@ -43,3 +43,7 @@ class Popularity(ScoringRecommender):
 
     def basket_scores(self, items: np.ndarray) -> np.ndarray:
         return self.scores()
+
+    def score_baskets(self, baskets: sp.spmatrix) -> np.ndarray:
+        """Return the counts once per basket (a read-only broadcast view: every basket gets the same)."""
+        return np.broadcast_to(self.counts_, (baskets.shape[0], self.n_items_))

@@ -50,7 +50,7 @@ class NeighbourRidge(ScoringRecommender):
         Most co-occurrence entries held at once while picking neighbours.
     """
 
-    _learned = ("n_items_", "weights_", "item_counts_")
+    learned_attributes = ("n_items_", "weights_", "item_counts_")
 
     def __init__(
         self,
@@ -94,6 +94,10 @@ class NeighbourRidge(ScoringRecommender):
         reached[rows.indices] = True
         scores[~reached] = -np.inf
         return scores
+
+    def score_baskets(self, baskets: sp.spmatrix) -> np.ndarray:
+        """Sum the weight rows of each basket's items in one sparse product (0 where no item reaches)."""
+        return (sp.csr_matrix(baskets) @ self.weights_).toarray()
 
 
 #: catalogues up to this many items look the Gram entries up in a dense float32 items x items

@@ -29,7 +29,7 @@ class SVD(ScoringRecommender):
         Seed of the randomised SVD.
     """
 
-    _learned = ("n_items_", "item_factors_")
+    learned_attributes = ("n_items_", "item_factors_")
 
     def __init__(self, factors: int = 64, weighting: str = "tfidf", random_state: int = 0) -> None:
         self.factors = factors
@@ -59,6 +59,13 @@ class SVD(ScoringRecommender):
     def basket_scores(self, items: np.ndarray) -> np.ndarray:
         query = self.item_factors_[items].astype(np.float64).sum(axis=0, keepdims=True)
         return self._scores(query, self.item_factors_)[0]
+
+    def score_baskets(self, baskets: sp.spmatrix) -> np.ndarray:
+        """Project each basket onto the item factors, ``x V V^T``; never-bought items score 0."""
+        factors = self.item_factors_
+        latent = (sp.csr_matrix(baskets) @ factors) @ factors.T
+        latent[:, ~np.any(factors != 0, axis=1)] = 0.0
+        return latent
 
     def item_scores(self, item: int) -> np.ndarray:
         normed = self._normed_factors()

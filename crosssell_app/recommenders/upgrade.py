@@ -10,7 +10,7 @@ Signals of substitutability, each a number in [0, 1] per pair (A, B):
 * **content** – cosine of TF-IDF vectors of the title/description (words singularised, so
   ``CANDLES`` matches ``CANDLE``), optionally with the category appended as a one-hot block.
   Products that are described alike tend to do the same job.
-* **purchases** (when a users x items matrix is given) – customers who bought both A and B, but
+* **purchases** (when a customers x items matrix is given) – customers who bought both A and B, but
   not in the same order: ``max(shared customers - shared orders, 0) / sqrt(customers_A *
   customers_B)``. Buying A one week and B another week is how people switch between
   alternatives; buying them in one basket is how they combine complements.
@@ -30,8 +30,9 @@ rate relative to the catalogue's).
 
 Item-item work runs over blocks of source items and only over pairs with some evidence (a
 shared word, customer or session), as sparse products; a block holds at most ``block_budget``
-pairs and only the best ``n_candidates`` upgrades per item are kept, so memory never grows as
-``n_items x n_items``.
+pairs and only the best ``n_candidates`` upgrades (and substitutes) per item are kept, so memory
+never grows as ``n_items x n_items``. The order, customer and view matrices serve the fit only:
+the fitted model, and so its saved file, holds per-item lists and counts, not anyone's purchases.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -46,8 +48,21 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from ..explanations import Upgrade as UpgradeExplanation
 from ._topk import plan_blocks
-from .base import Items, Recommender, _stack, as_csr, binarize, empty_result, item_column
+from .base import (
+    CUSTOMERS,
+    ITEMS,
+    UPGRADE,
+    VIEWS,
+    Items,
+    Recommender,
+    as_csr,
+    binarize,
+    empty_result,
+    item_column,
+    pad_answers,
+)
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
 
@@ -60,6 +75,7 @@ _CANDIDATE_ARRAYS = (
     "candidate_shared_buyers_",
     "candidate_shared_orders_",
 )
+_FLOAT_CANDIDATE_ARRAYS = ("candidate_scores_", "candidate_substitutability_", "candidate_text_")
 
 
 def words(text: str) -> list[str]:
@@ -111,8 +127,51 @@ def _row_norms(counts: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What the pair signals are counted from: item-major 0/1 matrices and per-item counts.
+
+    Built by :meth:`Upgrade.fit` and dropped when it returns: the model keeps the lists and the
+    counts their explanations quote, never these matrices (they hold every order and customer).
+    A signal without data has a matrix with no columns.
+    """
+
+    text: sp.csr_matrix  #: items x terms, the L2-normalised content vectors
+    orders: sp.csr_matrix  #: items x orders
+    users: sp.csr_matrix  #: items x customers
+    views: sp.csr_matrix  #: items x sessions
+    order_counts: np.ndarray  #: orders holding each item
+    buyers: np.ndarray  #: customers who bought each item (orders holding it when there are no customers)
+    viewers: np.ndarray  #: sessions that viewed each item
+
+    @property
+    def n_orders(self) -> int:
+        return self.orders.shape[1]
+
+    def blocks(self, budget: int) -> list[tuple[int, int]]:
+        """Return ``(start, stop)`` source-item blocks whose pair count fits ``budget``.
+
+        A row's cost is an upper bound of the pairs it can produce (the items sharing a word, a
+        customer, an order or a session with it, capped at ``n_items``), as in :mod:`._topk`.
+        """
+        n = self.text.shape[0]
+        costs = np.zeros(n, dtype=np.float64)
+        for matrix in (self.text, self.orders, self.users, self.views):
+            if matrix.shape[1]:
+                per_column = np.diff(sp.csc_matrix(matrix).indptr).astype(np.float64)
+                costs += (matrix != 0).astype(np.float64) @ per_column
+        return list(plan_blocks(np.minimum(costs, max(n, 1)), budget))
+
+
 class Upgrade(Recommender):
     """Recommend higher-value substitutes ("upgrades") of a product.
+
+    ``fit`` computes every item's lists at once, block by block of items: its best
+    ``n_candidates`` upgrades (with the signals that explain each), its ``n_candidates`` nearest
+    substitutes at any price, and its complements. Queries read those lists; the order, customer
+    and view matrices are not kept, so a saved model holds no one's purchases. In exchange
+    :meth:`similar_items` returns at most ``n_candidates`` items, and :meth:`explain` quotes pair
+    counts only for the pairs the model kept.
 
     Parameters
     ----------
@@ -139,29 +198,36 @@ class Upgrade(Recommender):
     min_substitutability : float, default 0.05
         Candidates less substitutable than this are dropped; an empty list beats a random one.
     n_candidates : int, default 50
-        Upgrades kept per item by ``fit`` (the longest list ``upgrades`` can return).
+        Upgrades and substitutes kept per item by ``fit`` (the longest list ``upgrades`` and
+        ``similar_items`` can return).
     block_budget : int, default 2_000_000
         Most item pairs scored at once: a block holds ``block_budget // n_items`` source items
         (at least one), so the transient memory is a few tens of MB at any catalogue size.
+
+    Attributes
+    ----------
+    blocks_ : int array of shape (n_blocks, 3)
+        A record of the fit: each block's first and past-the-last source item and the pairs it
+        scored (the memory bound ``block_budget`` holds for every block of two or more items).
     """
 
-    _learned = (
+    publishes = (UPGRADE,)
+    accepts = frozenset({ITEMS, CUSTOMERS, VIEWS})
+    learned_attributes = (
         "n_items_",
-        "n_orders_",
-        "text_",
-        "orders_",
-        "users_",
-        "views_",
         "prices_",
-        "available_",
-        "groups_",
         "titles_",
         "buyers_",
-        "order_counts_",
         "viewers_",
-        "chosen_",
+        "has_customers_",
         "candidate_indptr_",
-    ) + _CANDIDATE_ARRAYS
+        *_CANDIDATE_ARRAYS,
+        "similar_indptr_",
+        "similar_ids_",
+        "similar_scores_",
+        "complements_",
+        "blocks_",
+    )
 
     def __init__(
         self,
@@ -198,10 +264,10 @@ class Upgrade(Recommender):
         self,
         interactions: sp.spmatrix,
         items: Items | None = None,
-        user_interactions: sp.spmatrix | None = None,
-        view_interactions: sp.spmatrix | None = None,
+        customers: sp.spmatrix | None = None,
+        views: sp.spmatrix | None = None,
     ) -> Upgrade:
-        """Learn substitutability and precompute every item's upgrade list; return self.
+        """Learn substitutability and precompute every item's lists; return self.
 
         Parameters
         ----------
@@ -211,62 +277,56 @@ class Upgrade(Recommender):
             Columns ``text``, ``category``, ``price``, optionally ``available`` (bool) and
             ``variant_group`` (items sharing a non-empty group are variants of one another).
             Without prices no upgrade can be priced, so every list is empty.
-        user_interactions : sparse matrix, users x items, optional
+        customers : sparse matrix, customers x items, optional
             Enables the purchase signal and counts buyers as distinct customers.
-        view_interactions : sparse matrix, sessions x items, optional
+        views : sparse matrix, sessions x items, optional
             Enables the co-view signal and the view-to-purchase evidence.
         """
-        orders = binarize(as_csr(interactions))
-        n = orders.shape[1]
+        orders = binarize(as_csr(interactions)).T.tocsr()  # items x orders: row slices are cheap
+        n = orders.shape[0]
         self.n_items_ = n
-        self.n_orders_ = orders.shape[0]
-        self.orders_ = orders.T.tocsr()  # items x orders: row slices are cheap
-        self.order_counts_ = np.asarray(self.orders_.getnnz(axis=1), dtype=np.int64)
-        self.users_ = self._item_rows(user_interactions, n, "user_interactions")
-        self.views_ = self._item_rows(view_interactions, n, "view_interactions")
-        self.buyers_ = (
-            np.asarray(self.users_.getnnz(axis=1), dtype=np.int64)
-            if self.users_.shape[1]
-            else self.order_counts_.copy()
+        users = _item_rows(customers, n, "customers")
+        seen = _item_rows(views, n, "views")
+        order_counts = np.asarray(orders.getnnz(axis=1), dtype=np.int64)
+        self.has_customers_ = bool(users.shape[1])
+        self.buyers_ = np.asarray(users.getnnz(axis=1), dtype=np.int64) if users.shape[1] else order_counts.copy()
+        self.viewers_ = np.asarray(seen.getnnz(axis=1), dtype=np.int64)
+        available, groups = self._read_items(items, n)
+        evidence = Evidence(
+            text=self._content_vectors(items, n),
+            orders=orders,
+            users=users,
+            views=seen,
+            order_counts=order_counts,
+            buyers=self.buyers_,
+            viewers=self.viewers_,
         )
-        self.viewers_ = np.asarray(self.views_.getnnz(axis=1), dtype=np.int64)
-        self._read_items(items, n)
-        self.text_ = self._content_vectors(items, n)
-        self._precompute_candidates()
+        self._precompute(evidence, available, groups)
         return self
 
-    @staticmethod
-    def _item_rows(matrix: sp.spmatrix | None, n: int, name: str) -> sp.csr_matrix:
-        """Return ``matrix`` (rows x items) transposed to binary items x rows, or an empty one."""
-        if matrix is None:
-            return sp.csr_matrix((n, 0), dtype=np.float32)
-        m = binarize(as_csr(matrix))
-        if m.shape[1] != n:
-            raise ValueError(f"{name} has {m.shape[1]} item columns, interactions has {n}")
-        return m.T.tocsr()
-
-    def _read_items(self, items: Items | None, n: int) -> None:
-        """Set ``prices_``, ``available_``, ``groups_`` and ``titles_`` from the items table."""
+    def _read_items(self, items: Items | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Set ``prices_`` and ``titles_`` from the items table; return availability and variant groups."""
         price = item_column(items, "price", n)
         self.prices_ = (
             np.full(n, np.nan) if price is None else np.array([_as_float(p) for p in price], dtype=np.float64)
         )
-        available = item_column(items, "available", n)
-        self.available_ = (
+        column = item_column(items, "available", n)
+        available = (
             np.ones(n, dtype=bool)
-            if available is None
-            else np.array([False if _missing(a) else bool(a) for a in available], dtype=bool)
+            if column is None
+            else np.array([False if _missing(a) else bool(a) for a in column], dtype=bool)
         )
-        groups = item_column(items, "variant_group", n)
-        if groups is None:
-            self.groups_ = np.full(n, -1, dtype=np.int64)
+        column = item_column(items, "variant_group", n)
+        if column is None:
+            groups = np.full(n, -1, dtype=np.int64)
         else:
-            keys = ["" if _missing(g) else str(g) for g in groups]
+            keys = ["" if _missing(g) else str(g) for g in column]
             codes = {k: i for i, k in enumerate(sorted(set(keys) - {""}))}
-            self.groups_ = np.array([codes.get(k, -1) for k in keys], dtype=np.int64)
+            groups = np.array([codes.get(k, -1) for k in keys], dtype=np.int64)
         text = item_column(items, "text", n)
         titles = [""] * n if text is None else ["" if _missing(t) else str(t) for t in text]
         self.titles_ = np.array(titles, dtype=str)
+        return available, groups
 
     def _content_vectors(self, items: Items | None, n: int) -> sp.csr_matrix:
         """Return L2-normalised [TF-IDF of the title | weighted one-hot category] rows."""
@@ -292,22 +352,9 @@ class Upgrade(Recommender):
         return normalize(sp.hstack(blocks, format="csr", dtype=np.float32)).astype(np.float32)
 
     # ------------------------------------------------------------------ item-item blocks
-    def _blocks(self) -> list[tuple[int, int]]:
-        """Return ``(start, stop)`` source-item blocks whose pair count fits ``block_budget``.
-
-        A row's cost is an upper bound of the pairs it can produce (the items sharing a word, a
-        customer, an order or a session with it, capped at ``n_items``), as in :mod:`._topk`.
-        """
-        n = self.n_items_
-        costs = np.zeros(n, dtype=np.float64)
-        for matrix in (self.text_, self.orders_, self.users_, self.views_):
-            if matrix.shape[1]:
-                per_column = np.diff(sp.csc_matrix(matrix).indptr).astype(np.float64)
-                costs += (matrix != 0).astype(np.float64) @ per_column
-        return list(plan_blocks(np.minimum(costs, max(n, 1)), self.block_budget))
-
     def _combine(
         self,
+        evidence: Evidence,
         a: np.ndarray,
         b: np.ndarray,
         text: np.ndarray,
@@ -317,45 +364,46 @@ class Upgrade(Recommender):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(substitutability, complement)`` of the pairs ``(a[i], b[i])`` from their counts.
 
-        Everything is element-wise over 1-D arrays, so blocks, single pairs and explanations share
-        one definition.
+        Everything is element-wise over 1-D arrays, so every use shares one definition.
         """
         weights, parts = [], []
-        if self.text_.shape[1]:
+        if evidence.text.shape[1]:
             weights.append(self.text_weight)
             parts.append(text)
-        if self.users_.shape[1]:
-            norm = _row_norms(self.buyers_)
+        if evidence.users.shape[1]:
+            norm = _row_norms(evidence.buyers)
             weights.append(self.purchase_weight)
             parts.append(np.minimum(np.maximum(shared_buyers - shared_orders, 0) / (norm[a] * norm[b]), 1.0))
-        if self.views_.shape[1]:
-            norm = _row_norms(self.viewers_)
+        if evidence.views.shape[1]:
+            norm = _row_norms(evidence.viewers)
             weights.append(self.view_weight)
             parts.append(np.minimum(np.maximum(coviews - shared_orders, 0) / (norm[a] * norm[b]), 1.0))
         total = float(sum(weights))
         sub = sum(w * p for w, p in zip(weights, parts)) / total if total > 0 else np.zeros(len(a))
-        counts = self.order_counts_.astype(np.float64)
-        expected = counts[a] * counts[b] / max(self.n_orders_, 1)
+        counts = evidence.order_counts.astype(np.float64)
+        expected = counts[a] * counts[b] / max(evidence.n_orders, 1)
         with np.errstate(divide="ignore", invalid="ignore"):
             lift = np.where(expected > 0, shared_orders / expected, 0.0)
         complement = (shared_orders >= self.complement_min_orders) & (lift > self.complement_lift)
         return np.asarray(sub, dtype=np.float64), complement
 
-    def _pairs(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+    def _pairs(self, evidence: Evidence, rows: np.ndarray) -> dict[str, np.ndarray]:
         """Return the signals of every pair ``(rows[i], j)`` with any substitutability evidence.
 
         Only pairs sharing a word, a customer or a session are scored (any other pair has zero
         substitutability), so a block costs its evidence, not ``len(rows) x n_items``. 1-D arrays
-        under keys ``source``, ``target``, ``text``, ``shared_buyers``, ``shared_orders``,
-        ``substitutability`` and ``complement``.
+        under keys ``position`` (into ``rows``), ``source``, ``target``, ``text``,
+        ``shared_buyers``, ``shared_orders``, ``substitutability`` and ``complement``, plus the
+        complements among all pairs sharing an order, under ``complement_source``,
+        ``complement_target`` and ``complement_orders``.
         """
         n = self.n_items_
         counts = {}
         for name, matrix in (
-            ("text", self.text_),
-            ("orders", self.orders_),
-            ("users", self.users_),
-            ("views", self.views_),
+            ("text", evidence.text),
+            ("orders", evidence.orders),
+            ("users", evidence.users),
+            ("views", evidence.views),
         ):
             product = (matrix[rows] @ matrix.T).tocoo() if matrix.shape[1] else sp.coo_matrix((len(rows), n))
             counts[name] = (product.row.astype(np.int64) * n + product.col, product.data.astype(np.float64))
@@ -364,16 +412,23 @@ class Upgrade(Recommender):
         aligned = {}
         for name, (keys, data) in counts.items():
             values = np.zeros(len(union), dtype=np.float64)
-            pos = np.searchsorted(union, keys)
-            found = (pos < len(union)) & (union[np.minimum(pos, len(union) - 1)] == keys)
-            values[pos[found]] = data[found]
+            if len(union):
+                pos = np.searchsorted(union, keys)
+                found = (pos < len(union)) & (union[np.minimum(pos, len(union) - 1)] == keys)
+                values[pos[found]] = data[found]
             aligned[name] = values
         position, target = np.divmod(union, n)
         source = rows[position]
-        shared_buyers = aligned["users"] if self.users_.shape[1] else aligned["orders"]
+        shared_buyers = aligned["users"] if evidence.users.shape[1] else aligned["orders"]
         sub, complement = self._combine(
-            source, target, aligned["text"], shared_buyers, aligned["orders"], aligned["views"]
+            evidence, source, target, aligned["text"], shared_buyers, aligned["orders"], aligned["views"]
         )
+        # complements: every pair sharing an order, with or without other evidence (itself excluded)
+        keys, shared_orders = counts["orders"]
+        with_source, with_target = rows[keys // n], keys % n
+        zeros = np.zeros(len(keys))
+        _, bought_with = self._combine(evidence, with_source, with_target, zeros, zeros, shared_orders, zeros)
+        bought_with &= with_source != with_target
         return {
             "position": position,
             "source": source,
@@ -383,56 +438,90 @@ class Upgrade(Recommender):
             "shared_orders": aligned["orders"],
             "substitutability": sub,
             "complement": complement,
+            "complement_source": with_source[bought_with],
+            "complement_target": with_target[bought_with],
+            "complement_orders": shared_orders[bought_with],
         }
 
-    def _chosen(self) -> np.ndarray:
+    def _chosen(self, evidence: Evidence) -> np.ndarray:
         """Return each item's evidence-of-being-chosen factor (1 for never bought, grows slowly)."""
-        evidence = 1.0 + np.log1p(self.buyers_.astype(np.float64))
-        if self.viewers_.any():
-            rate = (self.order_counts_ + 1.0) / (self.viewers_ + 1.0)
-            evidence = evidence * np.clip(rate / np.median(rate), 0.5, 2.0)  # one signal, not a veto
-        return evidence**self.popularity_weight
+        chosen = 1.0 + np.log1p(evidence.buyers.astype(np.float64))
+        if evidence.viewers.any():
+            rate = (evidence.order_counts + 1.0) / (evidence.viewers + 1.0)
+            chosen = chosen * np.clip(rate / np.median(rate), 0.5, 2.0)  # one signal, not a veto
+        return chosen**self.popularity_weight
 
-    def _upgrade_scores(self, pairs: dict[str, np.ndarray]) -> np.ndarray:
+    def _upgrade_scores(
+        self, pairs: dict[str, np.ndarray], chosen: np.ndarray, available: np.ndarray, groups: np.ndarray
+    ) -> np.ndarray:
         """Return each pair's upgrade score, ``-inf`` where the target is no upgrade of the source."""
         a, b = pairs["source"], pairs["target"]
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = self.prices_[b] / self.prices_[a]
         ok = np.isfinite(ratio) & (ratio >= self.min_price_ratio) & (ratio <= self.max_price_ratio)
-        ok &= self.available_[b] & (a != b) & ~pairs["complement"]
-        ok &= (self.groups_[a] < 0) | (self.groups_[a] != self.groups_[b])
+        ok &= available[b] & (a != b) & ~pairs["complement"]
+        ok &= (groups[a] < 0) | (groups[a] != groups[b])
         ok &= pairs["substitutability"] >= self.min_substitutability
         with np.errstate(invalid="ignore", divide="ignore"):
-            score = pairs["substitutability"] * self.chosen_[b] * np.where(ok, ratio, 1.0) ** self.uplift_weight
+            score = pairs["substitutability"] * chosen[b] * np.where(ok, ratio, 1.0) ** self.uplift_weight
         return np.where(ok, score, -np.inf)
 
-    def _precompute_candidates(self) -> None:
-        """Fill ``candidate_indptr_`` and the ``candidate_*_`` arrays: each item's best upgrades."""
-        self.chosen_ = self._chosen()
+    def _substitute_scores(self, pairs: dict[str, np.ndarray], available: np.ndarray) -> np.ndarray:
+        """Return each pair's substitutability where the target may be shown as a substitute, else ``-inf``.
+
+        Any price and variants qualify; unavailable items, complements and the item itself do not.
+        """
+        sub = pairs["substitutability"]
+        ok = available[pairs["target"]] & ~pairs["complement"] & (sub >= self.min_substitutability)
+        ok &= pairs["target"] != pairs["source"]
+        return np.where(ok, sub, -np.inf)
+
+    def _precompute(self, evidence: Evidence, available: np.ndarray, groups: np.ndarray) -> None:
+        """Fill every item's upgrade, substitute and complement lists, one block of items at a time."""
+        chosen = self._chosen(evidence)
         k = max(int(self.n_candidates), 0)
-        pieces: dict[str, list[np.ndarray]] = {name: [] for name in _CANDIDATE_ARRAYS}
-        lengths = np.zeros(self.n_items_, dtype=np.int64)
-        has_price = np.isfinite(self.prices_) & (self.prices_ > 0)
-        for start, stop in self._blocks():  # in increasing order, so the pieces line up with indptr
-            rows = np.arange(start, stop)[has_price[start:stop]]
-            if len(rows) == 0 or k == 0:
+        upgrades: dict[str, list[np.ndarray]] = {name: [] for name in _CANDIDATE_ARRAYS}
+        substitutes: dict[str, list[np.ndarray]] = {"ids": [], "scores": []}
+        complements: dict[str, list[np.ndarray]] = {"rows": [], "cols": [], "orders": []}
+        upgrade_lengths = np.zeros(self.n_items_, dtype=np.int64)
+        substitute_lengths = np.zeros(self.n_items_, dtype=np.int64)
+        record = []
+        for start, stop in evidence.blocks(self.block_budget):  # in increasing order, as the indptrs need
+            rows = np.arange(start, stop)
+            pairs = self._pairs(evidence, rows)
+            record.append((start, stop, len(pairs["target"])))
+            complements["rows"].append(pairs["complement_source"])
+            complements["cols"].append(pairs["complement_target"])
+            complements["orders"].append(pairs["complement_orders"])
+            if k == 0:
                 continue
-            pairs = self._pairs(rows)
-            scores = self._upgrade_scores(pairs)
+            scores = self._upgrade_scores(pairs, chosen, available, groups)
             keep = _best_per_group(pairs["position"], scores, pairs["target"], k)
-            lengths[rows] = np.bincount(pairs["position"][keep], minlength=len(rows))
-            pieces["candidate_ids_"].append(pairs["target"][keep])
-            pieces["candidate_scores_"].append(scores[keep])
+            upgrade_lengths[rows] = np.bincount(pairs["position"][keep], minlength=len(rows))
+            upgrades["candidate_ids_"].append(pairs["target"][keep])
+            upgrades["candidate_scores_"].append(scores[keep])
             for name in ("substitutability", "text", "shared_buyers", "shared_orders"):
-                pieces[f"candidate_{name}_"].append(pairs[name][keep])
-        self.candidate_indptr_ = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        for name, chunks in pieces.items():
-            dtype = (
-                np.float32
-                if name in ("candidate_scores_", "candidate_substitutability_", "candidate_text_")
-                else np.int64
-            )
-            setattr(self, name, np.concatenate(chunks).astype(dtype) if chunks else np.empty(0, dtype=dtype))
+                upgrades[f"candidate_{name}_"].append(pairs[name][keep])
+            sub = self._substitute_scores(pairs, available)
+            keep = _best_per_group(pairs["position"], sub, pairs["target"], k)
+            substitute_lengths[rows] = np.bincount(pairs["position"][keep], minlength=len(rows))
+            substitutes["ids"].append(pairs["target"][keep])
+            substitutes["scores"].append(sub[keep])
+        self.blocks_ = np.array(record, dtype=np.int64).reshape(-1, 3)
+        self.candidate_indptr_ = _indptr(upgrade_lengths)
+        for name, chunks in upgrades.items():
+            dtype = np.float32 if name in _FLOAT_CANDIDATE_ARRAYS else np.int64
+            setattr(self, name, _joined(chunks, dtype))
+        self.similar_indptr_ = _indptr(substitute_lengths)
+        self.similar_ids_ = _joined(substitutes["ids"], np.int64)
+        self.similar_scores_ = _joined(substitutes["scores"], np.float32)
+        self.complements_ = sp.csr_matrix(
+            (
+                _joined(complements["orders"], np.int64),
+                (_joined(complements["rows"], np.int64), _joined(complements["cols"], np.int64)),
+            ),
+            shape=(self.n_items_, self.n_items_),
+        )
 
     # ------------------------------------------------------------------ queries
     def upgrades(self, item: int, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
@@ -449,34 +538,26 @@ class Upgrade(Recommender):
 
     def upgrades_batch(self, items: Sequence[int], n: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """Return upgrade lists for many items, shape ``(len(items), n)``, padded with -1 / nan."""
-        return _stack([self.upgrades(int(i), n) for i in items], n)
+        return pad_answers([self.upgrades(int(i), n) for i in items], n)
 
     def similar_items(self, item: int, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """Return up to ``n`` substitutes of ``item`` at any price (complements excluded).
+        """Return up to ``n`` (at most ``n_candidates``) substitutes of ``item`` at any price.
 
-        Variants count as substitutes here; unavailable items do not.
+        Scores are the substitutability; complements are excluded, variants count as substitutes,
+        unavailable items do not.
         """
         if not 0 <= int(item) < getattr(self, "n_items_", 0):
             return empty_result()
-        pairs = self._pairs(np.array([int(item)]))
-        sub = pairs["substitutability"]
-        ok = self.available_[pairs["target"]] & ~pairs["complement"] & (sub >= self.min_substitutability)
-        ok &= pairs["target"] != item
-        keep = _best_per_group(
-            np.zeros(len(sub), dtype=np.int64), np.where(ok, sub, -np.inf), pairs["target"], max(int(n), 0)
-        )
-        return pairs["target"][keep].astype(np.int64), sub[keep].astype(np.float32)
+        lo, hi = self.similar_indptr_[item], self.similar_indptr_[item + 1]
+        hi = min(hi, lo + max(int(n), 0))
+        return self.similar_ids_[lo:hi].copy(), self.similar_scores_[lo:hi].copy()
 
     def complements(self, item: int) -> np.ndarray:
         """Return the items frequently bought with ``item`` (same-order lift rule): never upgrades."""
         if not 0 <= int(item) < getattr(self, "n_items_", 0):
             return np.empty(0, dtype=np.int64)
-        shared = (self.orders_[int(item)] @ self.orders_.T).tocoo()
-        zeros = np.zeros(len(shared.col))
-        _, complement = self._combine(
-            np.full(len(shared.col), int(item)), shared.col, zeros, zeros, shared.data.astype(np.float64), zeros
-        )
-        return np.sort(shared.col[complement]).astype(np.int64)
+        row = self.complements_[int(item)]
+        return np.sort(row.indices).astype(np.int64)
 
     def complete_basket(self, items: Sequence[int], n: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """Return upgrades of anything in the basket (the best score per candidate), none in it.
@@ -484,7 +565,7 @@ class Upgrade(Recommender):
         An up-sell model has no complements to offer; for a basket it proposes replacements,
         which is what a cart's "upgrade your choice" widget shows.
         """
-        basket = self._valid_items(items)
+        basket = self.known_items(items)
         best: dict[int, float] = {}
         for item in basket:
             ids, scores = self.upgrades(int(item), self.n_candidates)
@@ -498,16 +579,20 @@ class Upgrade(Recommender):
         return np.array([i for i, _ in ranked], dtype=np.int64), np.array([s for _, s in ranked], dtype=np.float32)
 
     # ------------------------------------------------------------------ explanations
-    def explain(self, source: int, target: int) -> dict[str, Any]:
-        """Explain why ``target`` is (or is not) an upgrade of ``source``, JSON-serialisably.
+    def explain(self, source: int, target: int) -> UpgradeExplanation:
+        """Explain why ``target`` is (or is not) an upgrade of ``source``: numbers and words only.
 
-        Keys: ``source``, ``target`` (int), ``is_upgrade`` (bool), ``source_price``,
-        ``target_price``, ``price_difference``, ``price_difference_percent`` (float or None),
-        ``added_words`` (list of str: phrases of the target's title the source lacks),
-        ``text_similarity``, ``substitutability`` (float), ``shared_customers``,
+        The keys are those of :class:`crosssell_app.explanations.Upgrade`: ``price_difference``,
+        ``price_difference_percent`` (float or None), ``added_words`` (phrases of the target's
+        title the source lacks), ``text_similarity``, ``substitutability``, ``shared_customers``,
         ``bought_together_orders``, ``chosen_by`` (int), ``chosen_by_unit`` ("customers" or
-        "orders"), ``viewed_by`` (int, sessions; 0 without views), ``evidence`` (str, e.g. "chosen
-        by 42 customers") and ``sentence`` (str).
+        "orders") and ``viewed_by`` (sessions; 0 without views). Sentences are the widget
+        templates' job, so they can be translated.
+
+        The pair's own signals are kept for the stored upgrades only (the model keeps no
+        purchases to count them from): for any other pair ``text_similarity``,
+        ``substitutability`` and ``shared_customers`` are None, and ``bought_together_orders``
+        is known for a complement and None otherwise.
         """
         n = getattr(self, "n_items_", 0)
         if not (0 <= int(source) < n and 0 <= int(target) < n):
@@ -521,56 +606,28 @@ class Upgrade(Recommender):
             sub = float(self.candidate_substitutability_[at])
             shared_buyers = int(self.candidate_shared_buyers_[at])
             shared_orders = int(self.candidate_shared_orders_[at])
-        else:  # not a stored upgrade: compute the pair's signals on the spot
-            text_sim, shared_buyers, shared_orders, coviews = (
-                float(m[source].multiply(m[target]).sum()) if m.shape[1] else 0.0
-                for m in (self.text_, self.users_, self.orders_, self.views_)
-            )
-            if not self.users_.shape[1]:
-                shared_buyers = shared_orders
-            sub_arr, _ = self._combine(
-                np.array([source]),
-                np.array([target]),
-                np.array([text_sim]),
-                np.array([shared_buyers]),
-                np.array([shared_orders]),
-                np.array([coviews]),
-            )
-            sub, shared_buyers, shared_orders = float(sub_arr[0]), int(shared_buyers), int(shared_orders)
+        else:  # not a stored upgrade: only a complement's shared orders were kept
+            text_sim = sub = shared_buyers = shared_orders = None
+            row = self.complements_[source]
+            found = np.flatnonzero(row.indices == target)
+            if len(found):
+                shared_orders = int(row.data[found[0]])
         p_a, p_b = self.prices_[source], self.prices_[target]
         priced = bool(np.isfinite(p_a) and np.isfinite(p_b) and p_a > 0)
         difference = round(float(p_b - p_a), 2) if priced else None
         percent = round(float(100.0 * (p_b - p_a) / p_a), 1) if priced else None
         added = added_phrases(str(self.titles_[source]), str(self.titles_[target]))
-        chosen = int(self.buyers_[target])
-        unit = "customers" if self.users_.shape[1] else "orders"
-        noun = unit if chosen != 1 else unit[:-1]  # "1 customer", "3 customers"
-        evidence = f"chosen by {chosen} {noun}" if unit == "customers" else f"bought in {chosen} {noun}"
-        name = str(self.titles_[target]) or f"item {target}"
-        parts = [f"Upgrade to {name}"]
-        if added:
-            parts.append(": adds " + ", ".join(added))
-        if priced:
-            parts.append(f", {abs(difference):.2f} {'more' if difference >= 0 else 'less'} ({percent:+.0f}%)")
-        sentence = "".join(parts) + f"; {evidence}."
         return {
-            "source": source,
-            "target": target,
-            "is_upgrade": bool(len(hit)),
-            "source_price": float(p_a) if np.isfinite(p_a) else None,
-            "target_price": float(p_b) if np.isfinite(p_b) else None,
             "price_difference": difference,
             "price_difference_percent": percent,
             "added_words": added,
-            "text_similarity": round(text_sim, 4),
-            "substitutability": round(sub, 4),
-            "shared_customers": shared_buyers if self.users_.shape[1] else 0,
+            "text_similarity": None if text_sim is None else round(text_sim, 4),
+            "substitutability": None if sub is None else round(sub, 4),
+            "shared_customers": shared_buyers if self.has_customers_ else 0,
             "bought_together_orders": shared_orders,
-            "chosen_by": chosen,
-            "chosen_by_unit": unit,
+            "chosen_by": int(self.buyers_[target]),
+            "chosen_by_unit": "customers" if self.has_customers_ else "orders",
             "viewed_by": int(self.viewers_[target]),
-            "evidence": evidence,
-            "sentence": sentence,
         }
 
 
@@ -584,6 +641,26 @@ def _best_per_group(group: np.ndarray, scores: np.ndarray, tiebreak: np.ndarray,
     grouped = group[order]
     rank = np.arange(len(order)) - np.searchsorted(grouped, grouped, side="left")
     return order[rank < k]
+
+
+def _item_rows(matrix: sp.spmatrix | None, n: int, name: str) -> sp.csr_matrix:
+    """Return ``matrix`` (rows x items) transposed to binary items x rows, or one with no columns."""
+    if matrix is None:
+        return sp.csr_matrix((n, 0), dtype=np.float32)
+    m = binarize(as_csr(matrix))
+    if m.shape[1] != n:
+        raise ValueError(f"{name} has {m.shape[1]} item columns, interactions has {n}")
+    return m.T.tocsr()
+
+
+def _indptr(lengths: np.ndarray) -> np.ndarray:
+    """Return the CSR-style offsets of consecutive per-item lists of the given ``lengths``."""
+    return np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+
+
+def _joined(chunks: list[np.ndarray], dtype: type) -> np.ndarray:
+    """Return the per-block ``chunks`` as one array of ``dtype`` (empty when there are none)."""
+    return np.concatenate(chunks).astype(dtype) if chunks else np.empty(0, dtype=dtype)
 
 
 def _missing(value: Any) -> bool:

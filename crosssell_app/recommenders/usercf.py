@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 from ._topk import sparse_topk_rows
 from ._weighting import item_counts
-from .base import Items, ScoringRecommender, as_csr, binarize
+from .base import Items, ScoringRecommender, as_csr, binarize, indicator_matrix
 
 
 class UserCF(ScoringRecommender):
@@ -44,7 +44,9 @@ class UserCF(ScoringRecommender):
         Exponent applied to the similarities before the top rows vote (1: plain cosine).
     """
 
-    _learned = ("n_items_", "rows_", "row_norms_", "idf_")
+    #: session-kNN's prediction is a look-up over the past rows, so they are its learned state
+    keeps_rows = True
+    learned_attributes = ("n_items_", "rows_", "row_norms_", "idf_")
 
     def __init__(self, neighbours: int = 100, shrinkage: float = 1.0, idf: bool = True, power: float = 3.0) -> None:
         self.neighbours = neighbours
@@ -84,22 +86,17 @@ class UserCF(ScoringRecommender):
         """Return dense ``(len(baskets), n_items)`` votes of the neighbour rows (0 = no vote)."""
         return np.asarray((self.neighbour_rows(baskets) @ self.rows_).toarray(), dtype=np.float64)
 
+    def score_baskets(self, baskets: sp.spmatrix) -> np.ndarray:
+        """Return the neighbour rows' votes for each basket (0: no vote); see :meth:`votes`."""
+        return self.votes(baskets)
+
     def basket_scores(self, items: np.ndarray) -> np.ndarray:
-        query = sp.csr_matrix(
-            (np.ones(len(items), dtype=np.float32), np.asarray(items), [0, len(items)]), shape=(1, self.n_items_)
-        )
-        query.sum_duplicates()
-        query.data[:] = 1.0
-        votes = self.votes(query)[0]
+        votes = self.votes(indicator_matrix([items], self.n_items_))[0]
         votes[votes <= 0] = -np.inf
         return votes
 
     def score_rows(self, queries: np.ndarray, similar: bool) -> np.ndarray:
         """Score a block of one-item queries at once (the batch queries use this)."""
-        indicator = sp.csr_matrix(
-            (np.ones(len(queries), dtype=np.float32), queries, np.arange(len(queries) + 1)),
-            shape=(len(queries), self.n_items_),
-        )
-        votes = self.votes(indicator)
+        votes = self.votes(indicator_matrix(queries[:, None], self.n_items_))
         votes[votes <= 0] = -np.inf
         return votes

@@ -2,8 +2,9 @@
 
 Runs on Celery workers (:mod:`crosssell_app.tasks`) and in ``crosssell_retrain --sync``
 (:func:`retrain_in_process`). The web process never imports it: retrains are requested through
-:mod:`crosssell_app.retraining`, which enqueues tasks by name. This package is the only code
-that imports the recommenders (see ``docs/architecture.md``).
+:mod:`crosssell_app.retraining`, which enqueues tasks by name. It is the part of the app a shop
+runs that fits the recommenders; the import rules between the parts are in
+``docs/architecture.md`` and checked by ``tests/test_import_boundaries.py``.
 """
 
 from __future__ import annotations

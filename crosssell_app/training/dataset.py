@@ -22,6 +22,7 @@ import scipy.sparse as sp
 from ..adapters import ATTRIBUTES
 from ..models import Order, OrderLine, ProductView
 from ..products import get_adapter
+from ..recommenders.base import binary_matrix
 
 CHUNK = 5000
 #: item attributes saved as text, and as numbers
@@ -152,10 +153,10 @@ def _orders(index: dict[Any, int]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarra
         last[row] = column
     n_items = len(index)
     row_array, col_array = np.frombuffer(rows, dtype=np.int64), np.frombuffer(cols, dtype=np.int64)
-    orders = _binary(row_array, col_array, (len(times), n_items))
+    orders = binary_matrix(row_array, col_array, (len(times), n_items))
     owners = np.frombuffer(customer_of_order, dtype=np.int64)[row_array] if len(row_array) else row_array
     known = owners >= 0
-    customers = _binary(owners[known], col_array[known], (len(customer_users), n_items))
+    customers = binary_matrix(owners[known], col_array[known], (len(customer_users), n_items))
     return (orders, np.frombuffer(times, dtype=np.float64).copy(), last, customers,
             np.frombuffer(customer_users, dtype=np.int64).copy())
 
@@ -175,14 +176,6 @@ def _views(index: dict[Any, int]) -> sp.csr_matrix:
     matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (np.frombuffer(rows, dtype=np.int64),
                            np.frombuffer(cols, dtype=np.int64))), shape=(len(visitor), len(index)))
     matrix.sum_duplicates()
-    return matrix
-
-
-def _binary(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
-    """Return a 0/1 float32 CSR matrix with a one at every ``(row, col)`` (repeats count once)."""
-    matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
-    matrix.sum_duplicates()
-    matrix.data[:] = 1.0
     return matrix
 
 

@@ -1,13 +1,20 @@
 """Where a run keeps its files: the dataset snapshot, the fitted models and the computed lists.
 
-One folder per run under ``MODEL_DIR`` (or the system temp folder when it is unset). Workers on
-several machines must share ``MODEL_DIR`` (a network volume), since a fit task reads the dataset
-the prepare task wrote. Files are written to a temporary name and renamed, so a task killed
-half-way never leaves a truncated file that a redelivered task would trust.
+A retrain passes the dataset from its prepare task to its fit tasks through these files, so a
+run always needs a folder, even in-process. One folder per run under ``MODEL_DIR``; workers on
+several machines must share it (a network volume), since a fit task reads the dataset the
+prepare task wrote. With ``MODEL_DIR = None`` the folder is a temporary one on this machine
+(one per database, so two shops on one server never prune each other's runs), and a run leaves
+nothing in it: its folder is deleted when it publishes or fails, fitted models included. With a
+``MODEL_DIR`` the fitted ``model-*.npz`` of the kept versions stay there.
+
+Files are written to a temporary name and renamed, so a task killed half-way never leaves a
+truncated file that a redelivered task would trust.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -15,14 +22,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.conf import settings
+
 from ..conf import crosssell_settings
 
 DATASET = "dataset.npz"
 
 
 def model_root() -> Path:
-    root = crosssell_settings.MODEL_DIR or Path(tempfile.gettempdir()) / "crosssell-models"
-    return Path(root)
+    """Return the folder of the runs' folders: ``MODEL_DIR``, else a temporary folder of this database."""
+    if crosssell_settings.MODEL_DIR is not None:
+        return crosssell_settings.MODEL_DIR
+    database = settings.DATABASES["default"]
+    where = "|".join(str(database.get(key) or "") for key in ("ENGINE", "HOST", "PORT", "NAME"))
+    return Path(tempfile.gettempdir()) / f"crosssell-runs-{hashlib.sha256(where.encode()).hexdigest()[:12]}"
+
+
+def keeps_models() -> bool:
+    """Return True when fitted models outlive their run (only in a configured ``MODEL_DIR``)."""
+    return crosssell_settings.MODEL_DIR is not None
 
 
 def run_dir(run_id: int, create: bool = False) -> Path:
@@ -47,11 +65,11 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 
 def remove_run_files(run_id: int, keep_models: bool) -> None:
-    """Delete a run's working files; with ``keep_models`` the fitted ``model-*.npz`` files stay."""
+    """Delete a run's working files; with ``keep_models`` (and a ``MODEL_DIR``) the fitted models stay."""
     path = run_dir(run_id)
     if not path.exists():
         return
-    if not keep_models:
+    if not (keep_models and keeps_models()):
         shutil.rmtree(path, ignore_errors=True)
         return
     for child in path.iterdir():

@@ -10,25 +10,30 @@ retrain. The rule, chosen to respect the model's ranking while showing new evide
   entry with at least as many co-purchases (so a first co-purchase of a product whose list
   held only content-based guesses goes to the top), and the list is cut back to ``TOP_K``.
 
-Counts come from one aggregate query per product over the order lines, so they are exact, not
-increments that drift. The version id does not change, so with ``CACHE_TIMEOUT`` on a widget
-cached before the update shows the old list until its entry expires. The next full retrain
-replaces all of it. A retrain that publishes while
-an update runs wins: the update locks the active-version row and writes to the version it read.
+Counts are exact, not increments that drift: the lines of the orders holding the order's products
+are read in one query and counted by :func:`.dataset.co_purchase_counts`, the retrain's own count,
+so ``orders_together`` means the same whichever of the two wrote it. The version id does not
+change, so with ``CACHE_TIMEOUT`` on a widget cached before the update shows the old list until
+its entry expires. The next full retrain replaces all of it. A retrain that publishes while an
+update runs wins: the update locks the active-version row and writes to the version it read.
 """
 
 from __future__ import annotations
 
 import logging
+from array import array
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import F
 
 from ..conf import crosssell_settings
 from ..models import ActiveVersion, Kind, OrderLine, Recommendation, RecommendationVersion
+from ..recommenders.base import binary_matrix
 from ..signals import recommendations_published
+from .dataset import co_purchase_counts
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +41,23 @@ logger = logging.getLogger(__name__)
 MAX_PRODUCTS = 50
 
 
-def co_purchase_counts(source: Any, targets: Iterable[Any]) -> dict[Any, int]:
-    """Return, per target, how many orders hold both ``source`` and the target."""
-    orders = OrderLine.objects.filter(product_id=source).values("order_id")
-    counts = (OrderLine.objects.filter(order_id__in=orders, product_id__in=list(targets))
-              .values("product_id").annotate(n=Count("order_id")).values_list("product_id", "n"))
-    return dict(counts)
+def orders_together(sources: list[Any], targets: list[list[Any]]) -> list[dict[Any, int]]:
+    """Return, for each ``sources[i]``, how many orders hold both it and each of ``targets[i]``."""
+    products = list(dict.fromkeys([*sources, *(target for row in targets for target in row)]))
+    column = {pk: index for index, pk in enumerate(products)}
+    holding = OrderLine.objects.filter(product_id__in=sources).values("order_id")
+    lines = OrderLine.objects.filter(order_id__in=holding, product_id__in=products)
+    row_of: dict[int, int] = {}
+    rows, cols = array("q"), array("q")
+    for order_id, product_id in lines.values_list("order_id", "product_id").iterator():
+        rows.append(row_of.setdefault(order_id, len(row_of)))
+        cols.append(column[product_id])
+    orders = binary_matrix(rows, cols, (len(row_of), len(products)))
+    wanted = np.full((len(sources), max(map(len, targets), default=0)), -1, dtype=np.int64)
+    for i, row in enumerate(targets):
+        wanted[i, :len(row)] = [column[target] for target in row]
+    counts = co_purchase_counts(orders, [column[source] for source in sources], wanted)
+    return [{target: int(n) for target, n in zip(row, found)} for row, found in zip(targets, counts)]
 
 
 def merge(current: list[tuple[Any, float, dict]], counts: dict[Any, int], bought_with: Iterable[Any],
@@ -75,14 +91,16 @@ def update_for_order(order_id: int) -> int:
         version = active.version_id
         if version is None:
             return 0
+        lists = Recommendation.objects.filter(version_id=version, kind=Kind.BOUGHT_TOGETHER)
+        current = {source: list(lists.filter(source_id=source).order_by("rank")
+                                .values_list("target_id", "score", "explanation")) for source in products}
+        others = {source: [p for p in products if p != source] for source in products}
+        counts = orders_together(products, [[t for t, _, _ in current[s]] + others[s] for s in products])
         added = 0
-        for source in products:
-            rows = Recommendation.objects.filter(version_id=version, kind=Kind.BOUGHT_TOGETHER, source_id=source)
-            current = list(rows.order_by("rank").values_list("target_id", "score", "explanation"))
-            others = [p for p in products if p != source]
-            counts = co_purchase_counts(source, {t for t, _, _ in current} | set(others))
-            updated = merge(current, counts, others, k)
-            added += len(updated) - len(current)
+        for source, found in zip(products, counts):
+            rows = lists.filter(source_id=source)
+            updated = merge(current[source], found, others[source], k)
+            added += len(updated) - len(current[source])
             rows.delete()
             Recommendation.objects.bulk_create(
                 Recommendation(version_id=version, kind=Kind.BOUGHT_TOGETHER, source_id=source, target_id=target,

@@ -9,7 +9,6 @@ triggers the publish. Steps record their progress, wall time and peak memory on 
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import time
@@ -21,13 +20,16 @@ import numpy as np
 import scipy.sparse as sp
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.utils.module_loading import import_string
 
 from .. import retraining
 from ..conf import crosssell_settings
 from ..evaluation.metrics import hit_rate, ndcg
+from ..evaluation.protocol import rank_cases
 from ..evaluation.resources import peak_rss_during
+from ..explanations import keep_known
 from ..models import ActiveVersion, Kind, RecommendationVersion, TrainingRun
+from ..recommenders.base import CUSTOMERS, ITEMS, VIEWS, Recommender, binary_matrix
+from ..recommenders.holdout import hide_one
 from . import files, publishing, runs
 from .dataset import Dataset, build_dataset, co_purchase_counts
 
@@ -41,9 +43,8 @@ HOLDOUT_K = 10
 TRENDING_DAYS = 30
 #: starts of one part (redeliveries and retries included) before the run is failed
 MAX_PART_ATTEMPTS = 8
-#: kinds a recommender publishes when its settings entry does not say
-MODEL_KINDS = (Kind.BOUGHT_TOGETHER, Kind.SIMILAR, Kind.FOR_YOU)
-UPGRADE_KINDS = (Kind.UPGRADE,)
+#: kinds of list a recommender can fill (trending is the service's own)
+LIST_KINDS = (Kind.BOUGHT_TOGETHER, Kind.SIMILAR, Kind.UPGRADE, Kind.FOR_YOU)
 
 
 @dataclass(frozen=True)
@@ -58,26 +59,47 @@ class Spec:
     def build(self) -> Any:
         return self.cls(**self.options)
 
+    def fit(self, orders: sp.spmatrix, inputs: dict[str, Any]) -> Any:
+        """Return a new model fitted on ``orders`` and the optional ``inputs`` its class ``accepts``."""
+        accepted = {name: value for name, value in inputs.items() if name in self.cls.accepts}
+        return self.build().fit(orders, **accepted)
+
 
 def recommender_specs() -> list[Spec]:
     """Return the enabled recommenders of ``RECOMMENDERS``, each kind owned by the first that lists it.
 
-    An entry may name its ``kinds``; otherwise a model with ``upgrades_batch`` publishes
-    upgrades and any other model bought-together, similar and for-you lists.
+    The settings module has imported each entry's class and dropped disabled entries. The kinds
+    are the entry's ``kinds`` when it names them, else what the class declares it ``publishes``.
+    The recommender that publishes upgrades gets ``UPGRADE_PRICE_BAND`` as its price ratios,
+    unless its own ``options`` set them.
     """
     specs, owned = [], set()
     for name, entry in crosssell_settings.RECOMMENDERS.items():
-        if not entry or entry.get("enabled", True) is False:
-            continue
-        try:
-            cls = import_string(entry["class"]) if isinstance(entry["class"], str) else entry["class"]
-        except ImportError as exc:
-            raise ImproperlyConfigured(f"CROSSSELL['RECOMMENDERS'][{name!r}]: {exc}") from exc
-        kinds = entry.get("kinds") or (UPGRADE_KINDS if hasattr(cls, "upgrades_batch") else MODEL_KINDS)
-        mine = tuple(str(kind) for kind in kinds if kind not in owned)
+        setting = f"CROSSSELL['RECOMMENDERS'][{name!r}]"
+        cls = entry["class"]
+        if not (isinstance(cls, type) and issubclass(cls, Recommender)):
+            raise ImproperlyConfigured(f"{setting}['class']: {cls!r} is not a subclass of "
+                                       "crosssell_app.recommenders.Recommender (which declares what it publishes)")
+        kinds = tuple(str(kind) for kind in (entry.get("kinds") or cls.publishes))
+        unknown = sorted(set(kinds) - set(LIST_KINDS))
+        if unknown:
+            raise ImproperlyConfigured(f"{setting}['kinds']: unknown kinds {unknown}; "
+                                       f"a recommender fills {[str(kind) for kind in LIST_KINDS]}")
+        mine = tuple(kind for kind in kinds if kind not in owned)
         owned.update(mine)
-        specs.append(Spec(name, cls, dict(entry.get("options") or {}), mine))
+        options = dict(entry["options"])
+        if Kind.UPGRADE in mine:
+            options = {**_price_band_options(cls), **options}
+        specs.append(Spec(name, cls, options, mine))
     return specs
+
+
+def _price_band_options(cls: type) -> dict[str, float]:
+    """Return ``UPGRADE_PRICE_BAND`` as ``cls``'s price-ratio arguments, if it has them."""
+    low, high = crosssell_settings.UPGRADE_PRICE_BAND
+    if not {"min_price_ratio", "max_price_ratio"} <= set(cls().get_params(deep=False)):
+        return {}
+    return {"min_price_ratio": low, "max_price_ratio": high}
 
 
 def parts() -> list[str]:
@@ -168,19 +190,19 @@ def finish_part(run_id: int, part: str) -> bool:
     return last
 
 
+def fit_inputs(dataset: Dataset) -> dict[str, Any]:
+    """Return the optional fit inputs the dataset offers, by the names recommenders declare (no views: absent)."""
+    inputs = {ITEMS: dataset.items, CUSTOMERS: dataset.customers}
+    if dataset.views.nnz:
+        inputs[VIEWS] = dataset.views
+    return inputs
+
+
 def fit_model(spec: Spec, dataset: Dataset, folder) -> Any:
-    """Fit ``spec`` on the dataset (with customer and view matrices when it takes them) and save it."""
-    model = spec.build()
-    accepted = inspect.signature(model.fit).parameters
-    extra = {}
-    if "user_interactions" in accepted:
-        extra["user_interactions"] = dataset.customers
-    if "view_interactions" in accepted and dataset.views.nnz:
-        extra["view_interactions"] = dataset.views
-    model.fit(dataset.orders, dataset.items, **extra)
-    if hasattr(model, "save"):
-        with files.atomic_path(folder / f"model-{spec.name}.npz") as path:
-            model.save(path)
+    """Fit ``spec`` on the dataset (with the optional inputs its class accepts) and save it."""
+    model = spec.fit(dataset.orders, fit_inputs(dataset))
+    with files.atomic_path(folder / f"model-{spec.name}.npz") as path:
+        model.save(path)
     return model
 
 
@@ -200,7 +222,7 @@ def compute_lists(spec: Spec, model: Any, dataset: Dataset, folder) -> dict[str,
             ids, scores = model.similar_items_batch(everything, k)
         elif kind == Kind.UPGRADE:
             ids, scores = model.upgrades_batch(everything, k)
-            explanations = [[model.explain(int(s), int(t)) if t >= 0 else {} for t in row]
+            explanations = [[keep_known(kind, model.explain(int(s), int(t))) if t >= 0 else {} for t in row]
                             for s, row in zip(everything, ids)]
         elif kind == Kind.FOR_YOU:
             sources, users, ids, scores = _for_you(model, dataset, k)
@@ -239,20 +261,15 @@ def evaluate(dataset: Dataset) -> dict[str, Any]:
     n_orders = orders.shape[0]
     latest = np.arange(int(n_orders * (1 - HOLDOUT_SHARE)), n_orders)
     sizes = np.diff(orders.indptr)
-    cases = latest[(sizes[latest] >= 2) & (dataset.order_last[latest] >= 0)][-HOLDOUT_MAX_CASES:]
-    if len(cases) == 0:
+    rows = latest[(sizes[latest] >= 2) & (dataset.order_last[latest] >= 0)][-HOLDOUT_MAX_CASES:]
+    if len(rows) == 0:
         return {"cases": 0, "model": spec.name}
-    hidden = dataset.order_last[cases]
-    mask = sp.csr_matrix((np.ones(len(cases), dtype=orders.dtype), (cases, hidden)), shape=orders.shape)
-    train = (orders - orders.multiply(mask)).tocsr()
+    cases = hide_one(orders, rows, dataset.order_last[rows])
+    hidden = cases.hidden
+    train = (orders - orders.multiply(binary_matrix(rows, hidden, orders.shape))).tocsr()
     train.eliminate_zeros()
-    model = spec.build().fit(train, dataset.items)
-    ranked = np.full((len(cases), HOLDOUT_K), -1, dtype=np.int64)
-    for r, row in enumerate(cases):
-        basket = orders.indices[orders.indptr[row]:orders.indptr[row + 1]]
-        basket = basket[basket != hidden[r]]
-        found = np.asarray(model.complete_basket(basket, HOLDOUT_K)[0])[:HOLDOUT_K]
-        ranked[r, :len(found)] = found
+    model = spec.fit(train, {ITEMS: dataset.items})  # no customers: they hold the hidden items
+    ranked = rank_cases(model, cases, HOLDOUT_K)
     return {"model": spec.name, "cases": len(cases),
             f"hr@{HOLDOUT_K}": round(hit_rate(ranked, hidden, HOLDOUT_K), 4),
             f"ndcg@{HOLDOUT_K}": round(ndcg(ranked, hidden, HOLDOUT_K), 4)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pkgutil
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -49,3 +51,28 @@ def catalogue() -> dict[str, list]:
         "category": ["kitchen"] * 4 + ["garden"] * 4 + ["kitchen", None],
         "price": [4.5, 12.0, 3.0, None, 20.0, 15.0, 6.0, 8.0, 4.5, None],
     }
+
+
+def arrays_sized_like(path, sizes: set[int], exempt_memory_based: bool = True) -> list[str]:
+    """Return the keys of a saved model's arrays that have an axis of one of ``sizes``.
+
+    Why: a copy of the training matrix (or its transpose) has an axis as long as its rows. A
+    sparse matrix is saved as parts, so its ``::csr_shape`` is read as its shape. Arrays of a
+    model (or nested model) whose class declares ``keeps_rows`` are left out unless asked: a
+    memory-based model's prediction needs the rows.
+    """
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    exempt = [
+        key.removesuffix("__class__")
+        for key, value in arrays.items()
+        if exempt_memory_based and key.endswith("__class__") and pkgutil.resolve_name(str(value)).keeps_rows
+    ]
+    found = []
+    for key, value in arrays.items():
+        if any(key.startswith(prefix) for prefix in exempt):
+            continue
+        shape = tuple(int(v) for v in value) if key.endswith("::csr_shape") else value.shape
+        if sizes & set(shape):
+            found.append(key)
+    return found

@@ -9,18 +9,8 @@ import pytest
 import scipy.sparse as sp
 
 from crosssell_app.recommenders import Hybrid
+from crosssell_app.recommenders.base import indicator_matrix
 from crosssell_app.recommenders.hybrid import CF_CANDIDATES, FALLBACK_WEIGHTS, USERCF_CANDIDATES
-
-
-def _rows(baskets: list[np.ndarray], n_items: int) -> sp.csr_matrix:
-    lengths = [len(b) for b in baskets]
-    matrix = sp.csr_matrix(
-        (np.ones(sum(lengths), dtype=np.float32), np.concatenate(baskets), np.r_[0, np.cumsum(lengths)]),
-        shape=(len(baskets), n_items),
-    )
-    matrix.sum_duplicates()
-    matrix.data[:] = 1.0
-    return matrix
 
 
 def _missions(seed: int = 0) -> sp.csr_matrix:
@@ -31,7 +21,7 @@ def _missions(seed: int = 0) -> sp.csr_matrix:
     """
     rng = np.random.default_rng(seed)
     recipes = [rng.choice(30, size=5, replace=False) for _ in range(200)]
-    return _rows([recipes[r] for r in rng.integers(200, size=2000)], 30)
+    return indicator_matrix([recipes[r] for r in rng.integers(200, size=2000)], 30)
 
 
 def _partners(seed: int = 0) -> sp.csr_matrix:
@@ -45,7 +35,7 @@ def _partners(seed: int = 0) -> sp.csr_matrix:
     for _ in range(300):
         chosen = rng.choice(100, size=rng.integers(5, 9), replace=False)
         orders.append(np.ravel(np.column_stack([2 * chosen, 2 * chosen + 1])))
-    return _rows(orders, 200)
+    return indicator_matrix(orders, 200)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -88,7 +78,7 @@ def test_the_search_scores_a_blend_as_complete_basket_ranks_it(weights):
     for basket, item in zip(baskets, hidden):
         ranked = fixed.complete_basket(basket, n=10)[0].tolist()
         gains.append(1.0 / np.log2(ranked.index(item) + 2) if item in ranked else 0.0)
-    searched = fixed._candidate_ndcg(baskets, hidden, [weights])[0]
+    searched = fixed.candidate_ndcg(baskets, hidden, [weights])[0]
     assert searched == pytest.approx(np.mean(gains), abs=1e-9)
 
 

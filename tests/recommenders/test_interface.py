@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 from crosssell_app.recommenders import (
+    ALGORITHMS,
     MLP,
     SVD,
     Hybrid,
@@ -18,10 +20,21 @@ from crosssell_app.recommenders import (
     Popularity,
     Recommender,
     TfidfContent,
+    Upgrade,
     UserCF,
 )
+from crosssell_app.recommenders.base import (
+    CUSTOMERS,
+    FOR_YOU,
+    ITEMS,
+    SIMILAR,
+    TOGETHER,
+    UPGRADE,
+    VIEWS,
+    indicator_matrix,
+)
 
-from .conftest import COLD_BARE, COLD_WITH_TEXT, GARDEN, KITCHEN, N_ITEMS
+from .conftest import COLD_BARE, COLD_WITH_TEXT, GARDEN, KITCHEN, N_ITEMS, arrays_sized_like
 
 #: every algorithm with a configuration small enough for the 10-item test shop
 CONFIGS = {
@@ -143,6 +156,25 @@ class TestEveryRecommender:
         for a, b in zip(model.complete_basket(KITCHEN[:2], 5), loaded.complete_basket(KITCHEN[:2], 5)):
             np.testing.assert_array_equal(a, b)
 
+    def test_a_saved_model_holds_no_copy_of_its_training_rows(self, fitted, two_clusters, tmp_path):
+        """No saved array is as long as the 80 training baskets (each per-item list here holds at
+        most 10 x 5 entries), except in a model whose class declares ``keeps_rows``."""
+        _, model = fitted
+        model.save(tmp_path / "model.npz")
+        assert arrays_sized_like(tmp_path / "model.npz", {two_clusters.shape[0]}) == []
+
+    def test_scoring_many_baskets_at_once_agrees_with_one_basket(self, fitted):
+        """``score_baskets`` (what a blend reads) gives each basket's evidence as ``basket_scores`` does."""
+        _, model = fitted
+        baskets = [[KITCHEN[0]], KITCHEN[:2], [GARDEN[0], KITCHEN[1]], [COLD_WITH_TEXT]]
+        block = model.score_baskets(indicator_matrix(baskets, N_ITEMS))
+        assert block.shape == (len(baskets), N_ITEMS)
+        for row, basket in zip(block, baskets):
+            single = model.basket_scores(np.array(basket, dtype=np.int64))
+            evidence = np.isfinite(single) & (single > 0)
+            np.testing.assert_allclose(row[evidence], single[evidence], rtol=1e-5)
+            assert not np.any(row[~evidence] > 1e-6 * max(1.0, np.abs(single[evidence]).max(initial=0)))
+
     def test_a_one_item_catalogue_recommends_nothing(self, fitted):
         name, _ = fitted
         model = CONFIGS[name]().fit(sp.csr_matrix(np.ones((5, 1))), {"text": ["mug"]})
@@ -179,6 +211,26 @@ class TestHybridDefaults:
         together = model.complete_basket([0], n=N_ITEMS)[0].tolist()
         assert similar.index(COLD_WITH_TEXT) < together.index(COLD_WITH_TEXT)
         assert together[0] in KITCHEN
+
+
+@pytest.mark.parametrize("cls", [*ALGORITHMS.values(), Upgrade], ids=lambda cls: cls.__name__)
+def test_every_recommender_declares_its_lists_and_inputs_and_its_fit_takes_them(cls):
+    assert cls.publishes and set(cls.publishes) <= {TOGETHER, SIMILAR, FOR_YOU, UPGRADE}
+    assert set(cls.accepts) <= {ITEMS, CUSTOMERS, VIEWS}
+    keywords = inspect.signature(cls.fit).parameters
+    assert all(name in keywords for name in cls.accepts)
+
+
+def test_the_up_sell_model_publishes_upgrades_and_takes_customers_and_views():
+    assert Upgrade.publishes == (UPGRADE,) and Upgrade.accepts == {ITEMS, CUSTOMERS, VIEWS}
+    assert all(cls.publishes == (TOGETHER, SIMILAR, FOR_YOU) for cls in ALGORITHMS.values())
+
+
+def test_the_list_kinds_are_the_published_tables_kinds():
+    """The recommenders spell the kinds without Django; they must stay the values of ``Kind``."""
+    from crosssell_app.models import Kind
+
+    assert (TOGETHER, SIMILAR, FOR_YOU, UPGRADE) == (Kind.BOUGHT_TOGETHER, Kind.SIMILAR, Kind.FOR_YOU, Kind.UPGRADE)
 
 
 def test_importing_the_recommenders_imports_neither_tensorflow_nor_django():

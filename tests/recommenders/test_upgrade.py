@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from crosssell_app.explanations import Upgrade as UpgradeExplanation
+from crosssell_app.recommenders.base import indicator_matrix
 from crosssell_app.recommenders.upgrade import Upgrade, added_phrases
 
 NAN = float("nan")
@@ -45,22 +47,17 @@ def orders_matrix(saucer_with_mug: bool = True) -> sp.csr_matrix:
     baskets += [[0, 3] if saucer_with_mug else [3] for _ in range(12)]
     baskets += [[0] for _ in range(6)] + [[1, 8], [2, 8]]
     baskets += [[8] for _ in range(30)]  # unrelated traffic, as in any real shop: lift(0, 3) ~ 3
-    rows = [r for r, basket in enumerate(baskets) for _ in basket]
-    cols = [i for basket in baskets for i in basket]
-    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(baskets), N))
+    return indicator_matrix(baskets, N)
 
 
 def users_matrix() -> sp.csr_matrix:
     """Return customers x items: mug buyers who also bought mug 1 or 2 (in other orders)."""
-    bought = [[0, 1], [0, 1], [0, 2], [0, 2], [0, 3], [1], [2], [8]]
-    rows = [r for r, items in enumerate(bought) for _ in items]
-    cols = [i for items in bought for i in items]
-    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(bought), N))
+    return indicator_matrix([[0, 1], [0, 1], [0, 2], [0, 2], [0, 3], [1], [2], [8]], N)
 
 
 @pytest.fixture(scope="module")
 def model() -> Upgrade:
-    return Upgrade().fit(orders_matrix(), items_table(), user_interactions=users_matrix())
+    return Upgrade().fit(orders_matrix(), items_table(), customers=users_matrix())
 
 
 def test_upgrades_are_pricier_within_the_band(model: Upgrade) -> None:
@@ -76,7 +73,7 @@ def test_upgrades_are_pricier_within_the_band(model: Upgrade) -> None:
 
 def test_a_frequently_bought_together_complement_never_appears(model: Upgrade) -> None:
     """The saucer, bought with the mug in 12 orders, is no upgrade, though priced and named like one."""
-    assert 3 in model.complements(0)
+    assert model.complements(0).tolist() == [3]  # the mug itself is not its own complement
     assert 3 not in model.upgrades(0, n=50)[0]
     assert 3 not in model.upgrades_batch([0], n=50)[0][0]
     assert 3 not in model.similar_items(0, n=50)[0]
@@ -85,7 +82,7 @@ def test_a_frequently_bought_together_complement_never_appears(model: Upgrade) -
 
 def test_the_same_pair_qualifies_when_not_bought_together() -> None:
     """Control for the test above: without the shared orders the saucer is an upgrade."""
-    alone = Upgrade().fit(orders_matrix(saucer_with_mug=False), items_table(), user_interactions=users_matrix())
+    alone = Upgrade().fit(orders_matrix(saucer_with_mug=False), items_table(), customers=users_matrix())
     assert 3 in alone.upgrades(0, n=50)[0]
 
 
@@ -98,24 +95,29 @@ def test_unavailable_items_and_variants_are_excluded(model: Upgrade) -> None:
 
 
 def test_explanation_names_differing_words_price_and_evidence(model: Upgrade) -> None:
-    """explain() gives the new words, the price difference in money and percent, and evidence."""
+    """explain() gives the new words, the price difference in money and percent, and evidence, as data."""
     info = model.explain(0, 2)
-    assert info["is_upgrade"] is True
+    assert info["substitutability"] > 0
     assert info["added_words"] == ["SET OF 6"]
     assert info["price_difference"] == pytest.approx(3.0)
     assert info["price_difference_percent"] == pytest.approx(150.0)
     assert info["chosen_by"] == 3 and info["chosen_by_unit"] == "customers"
-    assert "chosen by 3 customers" in info["evidence"]
-    assert "SET OF 6" in info["sentence"] and "3.00" in info["sentence"]
+    assert set(info) <= set(UpgradeExplanation.__annotations__), "only the schema's keys, no sentences"
     assert json.loads(json.dumps(info)) == info
     assert model.explain(0, 1)["added_words"] == ["JUMBO"]
 
 
 def test_explaining_a_non_upgrade_says_so(model: Upgrade) -> None:
-    """A pair that is not a stored upgrade is still explained, flagged ``is_upgrade`` False."""
+    """A pair that is not a stored upgrade is still explained, without a substitutability.
+
+    A complement's shared orders are known; the pair signals of other pairs were not kept.
+    """
     info = model.explain(0, 3)
-    assert info["is_upgrade"] is False
+    assert info["substitutability"] is None
     assert info["bought_together_orders"] == 12
+    unrelated = model.explain(0, 8)
+    assert unrelated["bought_together_orders"] is None
+    assert unrelated["substitutability"] is None and unrelated["chosen_by"] == 1  # per-item counts stay
 
 
 def test_added_phrases_keeps_runs_and_ignores_plurals() -> None:
@@ -158,11 +160,14 @@ def test_batch_matches_single_queries_and_pads(model: Upgrade) -> None:
 
 def test_blocked_computation_equals_one_block() -> None:
     """Item-item work in blocks of 1 gives the same lists as a single block."""
-    kwargs = {"user_interactions": users_matrix()}
+    kwargs = {"customers": users_matrix()}
     small = Upgrade(block_budget=1).fit(orders_matrix(), items_table(), **kwargs)
     large = Upgrade(block_budget=10_000).fit(orders_matrix(), items_table(), **kwargs)
-    assert len(small._blocks()) == N and len(large._blocks()) == 1
+    assert len(small.blocks_) == N and len(large.blocks_) == 1
     np.testing.assert_array_equal(small.upgrades_batch(range(N))[0], large.upgrades_batch(range(N))[0])
+    for item in range(N):
+        np.testing.assert_array_equal(small.similar_items(item)[0], large.similar_items(item)[0])
+        np.testing.assert_array_equal(small.complements(item), large.complements(item))
 
 
 def test_blocks_hold_at_most_the_budget_of_pairs() -> None:
@@ -170,13 +175,12 @@ def test_blocks_hold_at_most_the_budget_of_pairs() -> None:
     orders, items, _ = synthetic_catalogue()
     budget = 3_000
     model = Upgrade(block_budget=budget).fit(orders, items)
-    blocks = model._blocks()
-    assert len(blocks) > 5 and blocks[0][0] == 0 and blocks[-1][1] == model.n_items_
-    for start, stop in blocks:
-        pairs = model._pairs(np.arange(start, stop))
-        assert stop - start == 1 or len(pairs["target"]) <= budget
+    starts, stops, pairs = model.blocks_.T
+    assert len(starts) > 5 and starts[0] == 0 and stops[-1] == model.n_items_
+    np.testing.assert_array_equal(starts[1:], stops[:-1])  # every item in exactly one block
+    assert np.all((stops - starts == 1) | (pairs <= budget))
     whole = Upgrade(block_budget=10**9).fit(orders, items)
-    assert len(whole._blocks()) == 1
+    assert len(whole.blocks_) == 1
     np.testing.assert_array_equal(model.upgrades_batch(range(300))[0], whole.upgrades_batch(range(300))[0])
 
 
@@ -191,7 +195,7 @@ def test_co_views_without_co_purchase_add_substitutes() -> None:
     orders = sp.csr_matrix(np.eye(3).repeat(3, axis=0))
     views = sp.csr_matrix(np.array([[1, 1, 0]] * 8 + [[0, 0, 1]] * 4, dtype=float))
     without = Upgrade().fit(orders, items)
-    with_views = Upgrade().fit(orders, items, view_interactions=views)
+    with_views = Upgrade().fit(orders, items, views=views)
     assert 1 not in without.upgrades(0)[0]
     assert with_views.upgrades(0)[0].tolist() == [1]
 
@@ -218,7 +222,7 @@ def test_fit_returns_self_and_refit_overwrites() -> None:
 def test_mismatched_user_matrix_is_rejected() -> None:
     """A users matrix with a different number of items is an error, not a silent misalignment."""
     with pytest.raises(ValueError):
-        Upgrade().fit(orders_matrix(), items_table(), user_interactions=sp.csr_matrix((2, N + 1)))
+        Upgrade().fit(orders_matrix(), items_table(), customers=sp.csr_matrix((2, N + 1)))
 
 
 def synthetic_catalogue(seed: int = 0) -> tuple[sp.csr_matrix, dict[str, list], np.ndarray]:
@@ -256,23 +260,12 @@ def test_at_least_90_percent_of_products_with_a_substitute_above_get_a_list() ->
 
 
 def test_explanations_of_cheaper_and_unpriced_targets_stay_serialisable(model: Upgrade) -> None:
-    """A cheaper target reads "less" with a negative percent; a missing price gives None, not NaN."""
+    """A cheaper target has a negative difference and percent; a missing price gives None, not NaN."""
     cheaper = model.explain(0, 7)
     assert cheaper["price_difference"] == pytest.approx(-1.0)
     assert cheaper["price_difference_percent"] == pytest.approx(-50.0)
-    assert "1.00 less" in cheaper["sentence"]
     unpriced = model.explain(0, 9)
-    assert unpriced["price_difference"] is None and unpriced["target_price"] is None
+    assert unpriced["price_difference"] is None and unpriced["price_difference_percent"] is None
     assert json.loads(json.dumps(unpriced, allow_nan=False)) == unpriced
     with pytest.raises(IndexError):
         model.explain(0, N)
-
-
-def test_evidence_of_one_buyer_is_singular(model: Upgrade) -> None:
-    import copy
-
-    single = copy.deepcopy(model)
-    single.buyers_ = single.buyers_.copy()
-    single.buyers_[2] = 1
-    evidence = single.explain(0, 2)["evidence"]
-    assert "chosen by 1 customer" in evidence and "customers" not in evidence

@@ -6,13 +6,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from crosssell_app.recommenders import Hybrid, UserCF
+from crosssell_app.recommenders.base import indicator_matrix
 
 
 def _rows(*baskets: list[int], n_items: int) -> sp.csr_matrix:
-    dense = np.zeros((len(baskets), n_items), dtype=np.float32)
-    for row, items in enumerate(baskets):
-        dense[row, items] = 1.0
-    return sp.csr_matrix(dense)
+    return indicator_matrix(baskets, n_items)
 
 
 def test_sharing_a_rare_item_counts_more_than_sharing_a_best_seller():

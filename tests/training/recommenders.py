@@ -12,13 +12,24 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from crosssell_app.recommenders.base import ScoringRecommender, _stack, as_csr, binarize, empty_result, rank_scores
+from crosssell_app.recommenders.base import (
+    CUSTOMERS,
+    ITEMS,
+    UPGRADE,
+    VIEWS,
+    ScoringRecommender,
+    as_csr,
+    binarize,
+    empty_result,
+    pad_answers,
+    rank_scores,
+)
 
 
 class CoCounts(ScoringRecommender):
     """Score items by how many orders they share with the basket (no evidence: not recommended)."""
 
-    _learned = ("n_items_", "co_")
+    learned_attributes = ("n_items_", "co_")
 
     def __init__(self) -> None:
         pass
@@ -37,16 +48,18 @@ class CoCounts(ScoringRecommender):
 class PricierInCategory(ScoringRecommender):
     """Upgrades: dearer items of the same category, cheapest first; explains with the price gap."""
 
-    _learned = ("n_items_", "prices_", "categories_")
+    publishes = (UPGRADE,)
+    accepts = frozenset({ITEMS, CUSTOMERS, VIEWS})
+    learned_attributes = ("n_items_", "prices_", "categories_")
 
     def __init__(self) -> None:
         pass
 
-    def fit(self, interactions, items=None, user_interactions=None, view_interactions=None):
+    def fit(self, interactions, items=None, customers=None, views=None):
         self.n_items_ = interactions.shape[1]
         self.prices_ = np.asarray(items["price"], dtype=np.float64)
         self.categories_ = np.asarray(items["category"]).astype(str)
-        self.saw_users_ = user_interactions is not None
+        self.saw_customers_ = customers is not None
         return self
 
     def basket_scores(self, items):
@@ -60,7 +73,7 @@ class PricierInCategory(ScoringRecommender):
         return rank_scores(self.basket_scores(np.array([item])), n, exclude=[item])
 
     def upgrades_batch(self, items, n=10):
-        return _stack([self.upgrades(int(i), n) for i in items], n)
+        return pad_answers([self.upgrades(int(i), n) for i in items], n)
 
     def explain(self, source, target):
         return {"price_difference": round(float(self.prices_[target] - self.prices_[source]), 2)}

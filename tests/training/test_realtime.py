@@ -7,7 +7,7 @@ import pytest
 from crosssell_app.models import ActiveVersion, Kind, Recommendation, TrainingRun
 from crosssell_app.tracking.recording import record_order
 from crosssell_app.training import publishing, retrain_in_process
-from crosssell_app.training.realtime import merge, update_for_order
+from crosssell_app.training.realtime import merge, orders_together, update_for_order
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +67,16 @@ def test_with_realtime_updates_off_recording_an_order_changes_no_list(shop, eage
     with django_capture_on_commit_callbacks(execute=True):
         record_order("RT-3", [(items[3], 1, 5), (items[6], 1, 99)])
     assert _together(version, items[3].pk) == before
+
+
+def test_the_realtime_count_of_a_pair_is_the_count_the_retrain_published(shop):
+    """Both sides write ``orders_together``; a reader cannot tell which did, so they count alike."""
+    version = retrain_in_process(trigger=TrainingRun.Trigger.COMMAND).version
+    published: dict = {}
+    for source, target, explanation in (Recommendation.objects.filter(version_id=version, kind=Kind.BOUGHT_TOGETHER)
+                                        .order_by("source_id", "rank")
+                                        .values_list("source_id", "target_id", "explanation")):
+        published.setdefault(source, {})[target] = explanation["orders_together"]
+    assert any(n > 1 for counts in published.values() for n in counts.values())  # not all zeros and ones
+    sources = list(published)
+    assert orders_together(sources, [list(published[s]) for s in sources]) == [published[s] for s in sources]
