@@ -10,7 +10,7 @@ recommender modules. The worker side of the life cycle (claim, heartbeat, finish
 
 A worker that dies cannot mark its run failed; :func:`reap_stale_runs` (on every request and in
 a periodic task) fails runs whose heartbeat is older than ``RETRAIN_STALE_AFTER``, and queued
-runs that no worker picked up.
+runs that no worker started within ``RETRAIN_QUEUED_TIMEOUT``.
 """
 
 from __future__ import annotations
@@ -103,13 +103,15 @@ def fail(run_id: int, error: Any) -> bool:
 def reap_stale_runs(now=None) -> list[int]:
     """Fail running runs without a heartbeat for ``RETRAIN_STALE_AFTER`` seconds; return their ids.
 
-    Queued runs older than the hard time limit plus the stale delay are failed too: their task
-    was lost (a broker flushed, a worker that never came), and they would block every later
-    request by coalescing it.
+    Queued runs older than ``RETRAIN_QUEUED_TIMEOUT`` are failed too: their task was lost (a
+    broker flushed, a worker that never came or gave up claiming the run because it could not
+    reach the database), and they would block every later request by coalescing it. Failing one
+    that a slow worker would still have started is safe: the claim only takes a *queued* run, so
+    the late task does nothing, and the next request starts a new run.
     """
     now = now or timezone.now()
     stale_after = timedelta(seconds=crosssell_settings.RETRAIN_STALE_AFTER)
-    lost_after = stale_after + timedelta(seconds=crosssell_settings.RETRAIN_HARD_TIME_LIMIT)
+    lost_after = timedelta(seconds=crosssell_settings.RETRAIN_QUEUED_TIMEOUT)
     last_sign = models.functions.Coalesce("heartbeat_at", "started_at", "requested_at")
     running = (TrainingRun.objects.filter(status=Status.RUNNING).annotate(last_sign=last_sign)
                .filter(last_sign__lt=now - stale_after).values_list("pk", "last_sign"))
@@ -120,7 +122,8 @@ def reap_stale_runs(now=None) -> list[int]:
                     "it was probably killed. The previous version is still served."):
             reaped.append(pk)
     for (pk,) in list(queued):
-        if fail(pk, "No worker picked this run up; is a Celery worker running?"):
+        if fail(pk, f"No worker started this run within RETRAIN_QUEUED_TIMEOUT ({lost_after.total_seconds():.0f} s); "
+                    "is a Celery worker running, and can it reach the database?"):
             reaped.append(pk)
     return reaped
 

@@ -7,8 +7,10 @@ part that finishes last enqueues ``publish``. Tasks take run ids, never matrices
 Every task is ``acks_late`` with ``reject_on_worker_lost``: a task whose worker dies is
 redelivered. Redelivery is safe because the steps are idempotent (files are replaced
 atomically) and the state checks on the run row let only one task publish. Transient database
-errors (``OperationalError``, ``InterfaceError``) are retried with exponential backoff; any
-other error fails the run with its message and leaves the served version alone.
+errors (``OperationalError``, ``InterfaceError``) are retried with exponential backoff, the
+claim of a queued run included (a worker that cannot reach the database when it picks the run up
+tries again instead of leaving the run queued); any other error fails the run with its message
+and leaves the served version alone.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ MAX_RETRIES = 5
 TASK_OPTIONS = {"bind": True, "acks_late": True, "reject_on_worker_lost": True, "max_retries": MAX_RETRIES}
 
 
+def retry_countdown(retries: int, jitter: float | None = None) -> float:
+    """Return the seconds before retry number ``retries + 1``: 5, 10, 20... (at most 300), +/- 20%."""
+    return min(300, 5 * 2 ** retries) * (random.uniform(0.8, 1.2) if jitter is None else jitter)
+
+
 def _guarded(task, run_id: int, step):
     """Run ``step()``; retry transient database errors with backoff, fail the run on anything else."""
     try:
@@ -38,8 +45,7 @@ def _guarded(task, run_id: int, step):
         return None
     except TRANSIENT as exc:
         if task.request.retries < task.max_retries:
-            countdown = min(300, 5 * 2 ** task.request.retries) * random.uniform(0.8, 1.2)
-            raise task.retry(exc=exc, countdown=countdown)
+            raise task.retry(exc=exc, countdown=retry_countdown(task.request.retries))
         runs.fail(run_id, exc)
         raise
     except Exception as exc:
@@ -50,7 +56,7 @@ def _guarded(task, run_id: int, step):
 @shared_task(**TASK_OPTIONS)
 def retrain(self, run_id: int) -> None:
     """Start a queued run: snapshot the data, then fan the fitting out over the workers."""
-    if not runs.claim(run_id, retrying=self.request.retries > 0):
+    if not _guarded(self, run_id, lambda: runs.claim(run_id, retrying=self.request.retries > 0)):
         logger.info("Run %s is not queued (redelivered or already handled); nothing to do.", run_id)
         return
 

@@ -12,7 +12,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from .serving.attribution import record_click
+from .serving.attribution import WIDGETS, admit_click, published_version, record_click
 from .conf import crosssell_settings
 from .serving.params import parse_product_pk
 from .products import get_adapter
@@ -56,8 +56,13 @@ def click(request: HttpRequest, widget: str, target: str) -> HttpResponseRedirec
     """Record a click on ``target`` in ``widget`` and redirect to the product's own page.
 
     The product page's URL gets the widget in ``WIDGET_PARAM`` so the view it records knows its
-    source. Only the product's own URL is ever a destination: the view is no open redirect.
+    source. Only the product's own URL is ever a destination: the view is no open redirect. A
+    widget the app does not have is 404 (nothing stored, no session made); a version that is not
+    a published one is dropped; a click beyond the visitor's ``CLICK_RATE_LIMIT`` still
+    redirects, unrecorded.
     """
+    if widget not in WIDGETS:
+        raise Http404(_("No such widget."))
     adapter = get_adapter()
     try:
         target_pk = parse_product_pk(target)
@@ -69,9 +74,9 @@ def click(request: HttpRequest, widget: str, target: str) -> HttpResponseRedirec
     destination = adapter.url(product) if product is not None else ""
     if not destination:
         raise Http404(_("No such product."))
-    raw_version = request.GET.get("v", "")
-    version = int(raw_version) if raw_version.isdigit() and int(raw_version) < 2**31 else None
-    record_click(request, widget, product, source=source_pk if source_pk in found else None, version=version)
+    if admit_click(request):
+        record_click(request, widget, product, source=source_pk if source_pk in found else None,
+                     version=published_version(request.GET.get("v", "")))
     separator = "&" if "?" in destination else "?"
     return HttpResponseRedirect(f"{destination}{separator}{urlencode({crosssell_settings.WIDGET_PARAM: widget})}")
 

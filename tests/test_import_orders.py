@@ -104,3 +104,146 @@ def test_a_missing_file_is_a_command_error(tmp_path):
 def test_a_bad_column_option_is_a_command_error(tmp_path):
     with pytest.raises(CommandError, match="KEY=NAME"):
         call_command("crosssell_import_orders", "x.csv", "--column", "colour=Red", "--no-progress")
+
+
+def _order(order_id, code="71053", quantity="1", price="1.00", date="2010-12-01 09:45:00", customer=""):
+    return [order_id, code, "THING", quantity, date, price, customer, "UK"]
+
+
+def test_rows_the_database_would_reject_are_skipped_with_a_reason_and_the_rest_is_imported(tmp_path, products):
+    rows = [_order(f"{n}") for n in range(1, 6)] + [
+        _order("600001", quantity="99999999999"),
+        _order("6" * 80),
+        _order("600\x002"),
+        _order("600003", price="123456789012"),
+        _order("600004", customer="C" * 80),
+        _order("600005", code="71\x0053"),
+    ]
+    summary = import_orders(write_csv(tmp_path / "orders.csv", rows), rules=order_rows.LineRules(None))
+    assert summary.orders_created == 5
+    assert dict(summary.skipped) == {order_rows.QUANTITY_OUT_OF_RANGE: 1, order_rows.ID_TOO_LONG: 2,
+                                     order_rows.NUL_BYTE: 2, order_rows.BAD_PRICE: 1}
+    assert sorted(Order.objects.values_list("external_id", flat=True)) == ["1", "2", "3", "4", "5"]
+
+
+def test_a_database_error_midway_leaves_nothing_of_the_file(tmp_path, products, monkeypatch):
+    """Batches are written in one transaction: a file lands whole or not at all."""
+    from django.db import DataError
+
+    from crosssell_app.tracking import importing
+
+    real, batches = importing._insert_lines, []
+
+    def fail_after_the_first_batch(rows):
+        batches.append(rows)
+        if len(batches) > 1:
+            raise DataError("value out of range")
+        real(rows)
+
+    monkeypatch.setattr(importing, "_insert_lines", fail_after_the_first_batch)
+    with pytest.raises(DataError):
+        import_orders(write_csv(tmp_path / "orders.csv", [_order(f"{n}") for n in range(1, 5)]), batch_size=2)
+    assert len(batches) == 2
+    assert not Order.objects.exists() and not OrderLine.objects.exists()
+
+
+def test_an_import_the_database_refuses_is_a_command_error_saying_nothing_was_imported(tmp_path, products, monkeypatch):
+    from django.db import DataError
+
+    from crosssell_app.tracking import importing
+
+    def refuse(rows):
+        raise DataError("value out of range")
+
+    monkeypatch.setattr(importing, "_insert_lines", refuse)
+    with pytest.raises(CommandError, match="nothing was imported.*value out of range"):
+        call_command("crosssell_import_orders", str(write_csv(tmp_path / "o.csv", ROWS)), "--no-progress")
+    assert not Order.objects.exists()
+
+
+def test_an_order_dated_beyond_the_clock_skew_is_skipped_as_in_the_future(tmp_path, products):
+    rows = [_order("1", date="9999-12-31 23:59:00"), _order("2", date="2010-12-01 09:45:00")]
+    summary = import_orders(write_csv(tmp_path / "orders.csv", rows))
+    assert dict(summary.skipped) == {order_rows.FUTURE_DATE: 1}
+    assert list(Order.objects.values_list("external_id", flat=True)) == ["2"]
+
+
+def test_a_file_starting_with_a_byte_order_mark_is_imported(tmp_path, products):
+    path = tmp_path / "excel.csv"
+    path.write_text(",".join(HEADER) + "\n" + ",".join(ROWS[0]) + "\n", encoding="utf-8-sig")
+    assert import_orders(path).orders_created == 1
+
+
+def test_a_truncated_gzip_file_is_a_command_error_and_imports_nothing(tmp_path, products):
+    whole = write_csv(tmp_path / "orders.csv.gz", [_order(f"{n}") for n in range(2000)], compress=True)
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(whole.read_bytes()[:-200])
+    with pytest.raises(CommandError, match="cut.csv.gz"):
+        call_command("crosssell_import_orders", str(cut), "--no-progress")
+    assert not Order.objects.exists()
+
+
+def test_a_file_that_is_not_text_is_a_command_error(tmp_path, products):
+    path = tmp_path / "image.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\xfa" * 50)
+    with pytest.raises(CommandError, match="image.csv"):
+        call_command("crosssell_import_orders", str(path), "--no-progress")
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--time-zone", "Mars/Olympus_Mons", "time zone"),
+    ("--time-zone", "../../etc/passwd", "time zone"),
+    ("--product-code-pattern", "([unclosed", "product-code-pattern"),
+    ("--column", "customer=NoSuchColumn", "NoSuchColumn.*InvoiceNo"),
+    ("--column", "order=", "KEY=NAME"),
+    ("--code-field", "no_such_field", "no_such_field"),
+])
+def test_a_bad_option_is_a_command_error_with_a_message(tmp_path, products, option, value, message):
+    path = write_csv(tmp_path / "orders.csv", ROWS)
+    with pytest.raises(CommandError, match=message):
+        call_command("crosssell_import_orders", str(path), option, value, "--no-progress")
+    assert not Order.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_the_same_file_at_the_same_moment_store_it_once(tmp_path, products):
+    """The second import waits for the first's orders and counts them as already present."""
+    import threading
+
+    from django.db import connection
+
+    from crosssell_app.tracking import importing
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time; the race needs PostgreSQL (CROSSSELL_TEST_DB=postgres)")
+    path = write_csv(tmp_path / "orders.csv", ROWS)
+    first_wrote, release = threading.Event(), threading.Event()
+    real_insert = importing._insert_lines
+    results = {}
+
+    def insert_then_wait(rows):
+        real_insert(rows)
+        if threading.current_thread().name == "first":
+            first_wrote.set()
+            release.wait(timeout=30)
+
+    def first_import():
+        try:
+            results["first"] = import_orders(path)
+        finally:
+            connection.close()
+
+    importing._insert_lines = insert_then_wait
+    try:
+        first = threading.Thread(target=first_import, name="first")
+        first.start()
+        assert first_wrote.wait(timeout=30)
+        threading.Timer(1.0, release.set).start()  # the second import is blocked by then
+        results["second"] = import_orders(path)
+        first.join(timeout=30)
+    finally:
+        importing._insert_lines = real_insert
+        release.set()
+    assert (results["first"].orders_created, results["second"].orders_created) == (2, 0)
+    assert results["second"].orders_already_present == 2
+    assert Order.objects.count() == 2 and OrderLine.objects.count() == 3

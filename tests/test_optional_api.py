@@ -9,6 +9,7 @@ see the API, so its absence in the other case means something.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,8 +64,10 @@ print(json.dumps({
 
 
 def _run(case: str) -> dict:
-    result = subprocess.run([sys.executable, "-c", SCRIPT, case], cwd=ROOT, capture_output=True, text=True,
-                            timeout=120)
+    # its own in-memory SQLite database, whatever the suite runs on: never the server's shared one
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "CROSSSELL_TEST_DB": "sqlite"}
+    result = subprocess.run([sys.executable, "-c", SCRIPT, case], cwd=ROOT, env=environment, capture_output=True,
+                            text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 

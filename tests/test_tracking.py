@@ -56,6 +56,39 @@ def test_a_malformed_order_is_refused_and_nothing_is_stored(lines, message):
     assert not Order.objects.exists()
 
 
+@pytest.mark.parametrize("order_id, lines, customer_ref, message", [
+    ("A" * 80, [("PRODUCT", 1, 1)], "", "order id"),
+    ("A\x00B", [("PRODUCT", 1, 1)], "", "NUL"),
+    ("A-5", [("PRODUCT", 99999999999, 1)], "", "quantity"),
+    ("A-5", [("PRODUCT", 1, "123456789012")], "", "price"),
+    ("A-5", [("PRODUCT", 1, "1.23456")], "", "price"),
+    ("A-5", [("PRODUCT", 1, "NaN")], "", "price"),
+    ("A-5", [("PRODUCT", 1, 1)], "C" * 80, "customer"),
+    ("A-5", [("PRODUCT", 1, 1)], "C\x00", "NUL"),
+])
+def test_an_order_the_database_would_reject_is_refused_before_it_is_written(order_id, lines, customer_ref, message):
+    mug = ItemFactory()
+    lines = [(mug if p == "PRODUCT" else p, q, price) for p, q, price in lines]
+    with pytest.raises(ValueError, match=message):
+        record_order(order_id, lines, customer_ref=customer_ref)
+    assert not Order.objects.exists()
+
+
+def test_an_order_dated_beyond_the_clock_skew_is_refused(settings):
+    from datetime import datetime, timedelta, timezone as tz
+
+    from django.utils import timezone
+
+    settings.CROSSSELL = {**settings.CROSSSELL, "MAX_CLOCK_SKEW": 60}
+    mug = ItemFactory()
+    for when in (datetime(9999, 12, 31, tzinfo=tz.utc), timezone.now() + timedelta(seconds=120)):
+        with pytest.raises(ValueError, match="future"):
+            record_order("F-1", [(mug, 1, 1)], ordered_at=when)
+    assert not Order.objects.exists()
+    order, created = record_order("F-1", [(mug, 1, 1)], ordered_at=timezone.now() + timedelta(seconds=30))
+    assert created
+
+
 def test_order_recorded_is_sent_once_after_commit(django_capture_on_commit_callbacks):
     mug = ItemFactory()
     received = []

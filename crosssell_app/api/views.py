@@ -10,9 +10,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
+from rest_framework.authentication import BasicAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from ..serving import lists as serving
@@ -21,6 +23,8 @@ from ..models import Kind, Order, TrainingRun
 from ..serving.params import parse_product_pk
 from ..products import get_adapter
 from ..serving.rules import default_rules
+from .authentication import NulSafeBasicAuthentication
+from .parsers import BoundedJSONParser
 from .policies import SettingsPolicyMixin
 from .serializers import (
     BasketSerializer,
@@ -98,7 +102,23 @@ def _params(request, serializer_class=ListParamsSerializer, data=None) -> ListPa
     return params
 
 
-class ProductListsViewSet(SettingsPolicyMixin, viewsets.ViewSet):
+class GuardedInputMixin:
+    """Read bodies with :class:`BoundedJSONParser` and Basic credentials with :class:`NulSafeBasicAuthentication`.
+
+    The host's parser and authentication classes (``REST_FRAMEWORK`` settings) are kept; only
+    DRF's own JSON parser and Basic authentication, which let hostile input reach a 500, are
+    replaced by their guarded subclasses.
+    """
+
+    def get_parsers(self):
+        return [BoundedJSONParser() if type(parser) is JSONParser else parser for parser in super().get_parsers()]
+
+    def get_authenticators(self):
+        return [NulSafeBasicAuthentication() if type(authenticator) is BasicAuthentication else authenticator
+                for authenticator in super().get_authenticators()]
+
+
+class ProductListsViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
     """Published lists for one product: bought together, upgrades, similar."""
 
     lookup_value_regex = "[^/]+"
@@ -136,7 +156,7 @@ class ProductListsViewSet(SettingsPolicyMixin, viewsets.ViewSet):
         return self._lists(request, pk, Kind.SIMILAR, 8)
 
 
-class ForYouViewSet(SettingsPolicyMixin, viewsets.ViewSet):
+class ForYouViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
     """The current visitor's own picks (trending ones for an anonymous visitor); nobody else's."""
 
     @extend_schema(parameters=[ListParamsSerializer], responses=PickListSerializer)
@@ -147,7 +167,7 @@ class ForYouViewSet(SettingsPolicyMixin, viewsets.ViewSet):
         return _picks_response(picks)
 
 
-class BasketViewSet(SettingsPolicyMixin, viewsets.ViewSet):
+class BasketViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
     """Basket completion: what goes with the products in a basket."""
 
     @extend_schema(request=BasketSerializer, responses=PickListSerializer)
@@ -158,7 +178,7 @@ class BasketViewSet(SettingsPolicyMixin, viewsets.ViewSet):
         return _picks_response(picks)
 
 
-class ProductViewEventViewSet(SettingsPolicyMixin, viewsets.ViewSet):
+class ProductViewEventViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
     """Product views reported by the shop's server (or a trusted client) for a user or session."""
 
     permission_setting = "API_WRITE_PERMISSION_CLASSES"
@@ -178,7 +198,7 @@ class ProductViewEventViewSet(SettingsPolicyMixin, viewsets.ViewSet):
         return Response(RecordedSerializer({"recorded": True}).data, status=status.HTTP_201_CREATED)
 
 
-class OrderViewSet(SettingsPolicyMixin, viewsets.ViewSet):
+class OrderViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
     """Orders reported by the shop's server; a repeated order id changes nothing."""
 
     permission_setting = "API_WRITE_PERMISSION_CLASSES"
@@ -198,8 +218,8 @@ class OrderViewSet(SettingsPolicyMixin, viewsets.ViewSet):
                 data["order_id"], lines, user=data.get("user"), session_key=data.get("session_key", ""),
                 customer_ref=data.get("customer_ref", ""), ordered_at=data.get("ordered_at"), source=Order.Source.API,
             )
-        except ValueError as exc:
-            raise ValidationError({"lines": [str(exc)]})
+        except tracking.OrderRefused as exc:
+            raise ValidationError({exc.field: [str(exc)]})
         result = {"order_id": order.external_id, "created": created, "lines": order.lines.count()}
         return Response(OrderResultSerializer(result).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -210,7 +230,7 @@ class TrainingRunPagination(LimitOffsetPagination):
     max_limit = 500
 
 
-class TrainingRunViewSet(SettingsPolicyMixin, viewsets.ReadOnlyModelViewSet):
+class TrainingRunViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ReadOnlyModelViewSet):
     """Training runs with their progress, timings and metrics (admins only), and a retrain trigger."""
 
     permission_setting = "API_ADMIN_PERMISSION_CLASSES"

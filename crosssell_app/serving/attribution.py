@@ -1,32 +1,98 @@
 """Widget clicks and sampled impressions, and the report that relates them to revenue.
 
-A click is always stored (orders are attributed to it by :func:`crosssell_app.tracking.recording.record_order`);
-an impression only for a share ``IMPRESSION_SAMPLE_RATE`` of renders, written after the response,
-so showing a widget never waits for a write. The report scales sampled impressions back up to
-estimate the click-through rate.
+A click is stored for the app's own widgets (orders are attributed to it by
+:func:`crosssell_app.tracking.recording.record_order`), up to ``CLICK_RATE_LIMIT`` a minute per
+visitor, so a script cannot fill the report (or the session table) with clicks; an impression
+only for a share ``IMPRESSION_SAMPLE_RATE`` of renders, written after the response, so showing a
+widget never waits for a write. The report scales sampled impressions back up to estimate the
+click-through rate.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import caches
 from django.db import connections, models, router, transaction
 
 from ..conf import crosssell_settings
-from ..models import OrderLine, WidgetEvent
+from ..models import OrderLine, RecommendationVersion, WidgetEvent
 from ..tracking.recording import visitor
 
 logger = logging.getLogger(__name__)
 
+#: the widgets whose clicks are recorded: the names the template tags give their links
+WIDGETS = frozenset({"together", "upgrade", "for_you", "cart"})
+
+
+def published_version(raw: str) -> int | None:
+    """Return ``raw`` as the id of a complete published version, or None (malformed, unknown, unfinished).
+
+    Only ASCII digits count (``str.isdigit`` also takes "²", which ``int`` refuses).
+    """
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) < 2**31):
+        return None
+    return int(raw) if RecommendationVersion.objects.filter(pk=int(raw), complete=True).exists() else None
+
+
+def admit_click(request) -> bool:
+    """Count a click against its visitor's budget for this minute; return whether it may be stored.
+
+    The visitor is the user, else the session the request carries, else its address: a script
+    that drops the cookie would otherwise get a fresh budget, and a fresh session, per click. A
+    click admitted without a session gets its session here, and that session's budget starts
+    with this click. Counts live in the ``CACHE_ALIAS`` cache under a hash, never in the
+    database; a cache that fails lets the click through (a lost limit beats a lost click).
+    """
+    limit = crosssell_settings.CLICK_RATE_LIMIT
+    if not limit:
+        return True
+    try:
+        who = _visitor_key(request)
+        if _spend(who) > limit:
+            return False
+        if who.startswith("address:"):
+            visitor(request)  # the session the click is stored under (none without the session middleware)
+            now_known_as = _visitor_key(request)
+            if now_known_as != who:
+                _spend(now_known_as)
+    except Exception:
+        logger.warning("Could not count a widget click against its visitor's budget", exc_info=True)
+    return True
+
+
+def _visitor_key(request) -> str:
+    user = getattr(request, "user", None)
+    session = getattr(request, "session", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    if session is not None and session.session_key:
+        return f"session:{session.session_key}"
+    return f"address:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _spend(who: str) -> int:
+    """Add one to ``who``'s click count of this minute and return the count."""
+    key = f"crosssell:clicks:{int(time.time() // 60)}:{hashlib.sha256(who.encode()).hexdigest()[:32]}"
+    cache = caches[crosssell_settings.CACHE_ALIAS]
+    cache.add(key, 0, timeout=120)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=120)
+        return 1
+
 
 def record_click(request, widget: str, target: Any, *, source: Any = None, version: int | None = None) -> WidgetEvent:
-    """Store a click on ``target`` in ``widget`` by the visitor of ``request``."""
+    """Store a click on ``target`` in ``widget`` by the visitor of ``request`` (creating its session if needed)."""
     user, session_key = visitor(request)
     return WidgetEvent.objects.create(
         event=WidgetEvent.Event.CLICK, widget=widget[:32], version=version,

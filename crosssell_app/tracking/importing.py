@@ -1,9 +1,16 @@
 """Load historical orders from a CSV export into the tracking tables.
 
 The default column mapping is the UCI Online Retail export's; other shops pass their own. Each
-line goes through :class:`crosssell_app.tracking.order_rows.LineRules`; skipped lines are counted per
-reason, never raised. Orders already recorded (same order id) are left as they are, so running
-the import twice imports once.
+line goes through :class:`crosssell_app.tracking.order_rows.LineRules`; lines that are no sale, or
+that the database could not hold (the limits the API applies too), or dated in the future, are
+counted per reason and skipped, never raised. Orders already recorded (same order id) are left
+as they are, so running the import twice imports once.
+
+A file lands whole or not at all: its batches are written in one transaction, so an error
+(a database refusing a row, a connection lost) leaves none of its orders. Orders are inserted with
+``ON CONFLICT DO NOTHING ... RETURNING``, so a second import of the same file at the same moment
+waits for the first's orders (PostgreSQL; SQLite admits one writer at a time anyway) and counts
+them as already present instead of failing on the unique order id.
 
 Lines are grouped by order in memory (about 250 bytes a line: the 541,909-line Online Retail
 file needs roughly 150 MB) and written with batched bulk inserts.
@@ -15,14 +22,16 @@ import csv
 import gzip
 import io
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator
-from zoneinfo import ZoneInfo
+from typing import Any, Callable, Iterator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db import transaction
+from django.core.exceptions import FieldError
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from . import order_rows
@@ -30,6 +39,7 @@ from ..adapters import ProductAdapter
 from ..models import insert_rows
 from ..models import Order, OrderLine
 from ..products import get_adapter
+from .recording import latest_order_time
 
 ONLINE_RETAIL_COLUMNS = {
     "order": "InvoiceNo",
@@ -66,12 +76,20 @@ class _PendingOrder:
     lines: dict = field(default_factory=dict)  # product pk -> [quantity, unit price]
 
 
+class UnreadableFile(ValueError):
+    """The file, or an option describing it, cannot be read as an order export; the message says why."""
+
+
+#: what reading a damaged file raises: a cut gzip stream, bad compressed data, bytes that are not UTF-8
+READ_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError, csv.Error)
+
+
 def open_text(path: str | Path) -> io.TextIOBase:
-    """Open a CSV file, gzip-compressed or not, as text."""
+    """Open a CSV file, gzip-compressed or not, as text; a leading byte-order mark (Excel's) is dropped."""
     path = Path(path)
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")
 
 
 def parse_datetime(value: str, tz) -> datetime | None:
@@ -96,7 +114,11 @@ def parse_datetime(value: str, tz) -> datetime | None:
 def product_codes(adapter: ProductAdapter, code_field: str | None) -> dict[str, object]:
     """Return ``{product code: pk}`` for every product, by ``code_field`` (or the pk itself)."""
     lookup = code_field or "pk"
-    return {str(code): pk for pk, code in adapter.get_queryset().values_list("pk", lookup).iterator(chunk_size=5000)}
+    try:
+        rows = adapter.get_queryset().values_list("pk", lookup)
+        return {str(code): pk for pk, code in rows.iterator(chunk_size=5000)}
+    except FieldError as exc:
+        raise UnreadableFile(f"The product field {lookup!r} holding the file's codes does not exist: {exc}") from exc
 
 
 def import_orders(
@@ -112,56 +134,94 @@ def import_orders(
     """Import the orders of a CSV file and return what happened.
 
     ``columns`` maps ``order``, ``product``, ``quantity``, ``price``, ``date`` and ``customer``
-    (optional) to the file's column names; ``code_field`` is the product field holding the codes
-    the file uses (default: ``CROSSSELL["PRODUCT_FIELDS"]["code"]``, else the primary key).
-    ``progress`` is called with the number of rows read since its last call.
+    (optional unless mapped) to the file's column names; ``code_field`` is the product field
+    holding the codes the file uses (default: ``CROSSSELL["PRODUCT_FIELDS"]["code"]``, else the
+    primary key). ``progress`` is called with the number of rows read since its last call.
+    Raises :class:`UnreadableFile` (a ``ValueError``) for a file or option it cannot use, and
+    ``OSError`` for a file it cannot open; nothing is written then.
     """
     started = time.perf_counter()
     adapter = get_adapter()
-    columns = {**ONLINE_RETAIL_COLUMNS, **(columns or {})}
     rules = rules or order_rows.LineRules()
-    tz = ZoneInfo(time_zone) if time_zone else timezone.get_current_timezone()
+    tz = _time_zone(time_zone)
     codes = product_codes(adapter, code_field or adapter.fields.get("code"))
     summary = ImportSummary()
-    pending: dict[str, _PendingOrder] = {}
-
-    with open_text(path) as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for key, c in columns.items() if key != "customer" and c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"{path}: columns {missing} not found; the file has {reader.fieldnames}")
-        for row in _rows_with_progress(reader, progress):
-            summary.rows += 1
-            order_id = (row.get(columns["order"]) or "").strip()
-            code = (row.get(columns["product"]) or "").strip()
-            reason = rules.skip_reason(order_id, code, row.get(columns["quantity"]), row.get(columns["price"]))
-            if reason is None and code not in codes:
-                reason = order_rows.UNKNOWN_PRODUCT
-            ordered_at = None
-            if reason is None:
-                ordered_at = parse_datetime(row.get(columns["date"]), tz)
-                if ordered_at is None:
-                    reason = order_rows.BAD_DATE
-            if reason is not None:
-                summary.skipped[reason] += 1
-                continue
-            order = pending.get(order_id)
-            if order is None:
-                customer = (row.get(columns.get("customer") or "", "") or "").strip()
-                order = pending[order_id] = _PendingOrder(ordered_at, customer)
-            pk = codes[code]
-            quantity = order_rows.parse_quantity(row[columns["quantity"]])
-            price = order_rows.parse_price(row[columns["price"]])
-            if pk in order.lines:
-                order.lines[pk][0] += quantity
-            else:
-                order.lines[pk] = [quantity, price]
+    try:
+        with open_text(path) as handle:
+            pending = _read_orders(csv.DictReader(handle), path, columns or {}, codes, rules, tz, summary, progress)
+    except READ_ERRORS as exc:
+        raise UnreadableFile(f"{path} cannot be read: {type(exc).__name__}: {exc}") from exc
 
     order_ids = list(pending)
-    for start in range(0, len(order_ids), batch_size):
-        _write_batch({oid: pending[oid] for oid in order_ids[start:start + batch_size]}, summary)
+    with transaction.atomic():
+        for start in range(0, len(order_ids), batch_size):
+            _write_batch({oid: pending[oid] for oid in order_ids[start:start + batch_size]}, summary)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _time_zone(name: str | None):
+    """Return the zone of the file's naive dates: ``name``, else the project's current time zone."""
+    if not name:
+        return timezone.get_current_timezone()
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UnreadableFile(f"Unknown time zone {name!r}; give an IANA name such as 'Europe/London'.") from exc
+
+
+def _read_orders(reader: csv.DictReader, path, given: dict[str, str], codes: dict[str, Any],
+                 rules: order_rows.LineRules, tz, summary: ImportSummary, progress) -> dict[str, _PendingOrder]:
+    """Return the file's sales grouped by order id, counting every skipped row in ``summary``."""
+    columns = {**ONLINE_RETAIL_COLUMNS, **given}
+    found = reader.fieldnames or []
+    # The customer column is optional unless the caller named one.
+    missing = [name for key, name in columns.items() if name not in found and (key != "customer" or key in given)]
+    if missing:
+        raise UnreadableFile(f"{path}: columns {missing} not found; the file has {found}")
+    customer_column = columns["customer"] if columns["customer"] in found else None
+    latest = latest_order_time()
+    pending: dict[str, _PendingOrder] = {}
+    for row in _rows_with_progress(reader, progress):
+        summary.rows += 1
+        order_id = (row.get(columns["order"]) or "").strip()
+        code = (row.get(columns["product"]) or "").strip()
+        customer = (row.get(customer_column) or "").strip() if customer_column else ""
+        quantity, price = row.get(columns["quantity"]), row.get(columns["price"])
+        reason = rules.skip_reason(order_id, code, quantity, price, customer)
+        if reason is None and code not in codes:
+            reason = order_rows.UNKNOWN_PRODUCT
+        ordered_at = None
+        if reason is None:
+            ordered_at = parse_datetime(row.get(columns["date"]), tz)
+            if ordered_at is None:
+                reason = order_rows.BAD_DATE
+            elif ordered_at > latest:
+                reason = order_rows.FUTURE_DATE
+        if reason is None:
+            reason = _add_line(pending, order_id, ordered_at, customer, codes[code],
+                               order_rows.parse_quantity(quantity), order_rows.parse_price(price))
+        if reason is not None:
+            summary.skipped[reason] += 1
+    return pending
+
+
+def _add_line(pending: dict[str, _PendingOrder], order_id: str, ordered_at: datetime, customer: str, pk: Any,
+              quantity: int, price) -> str | None:
+    """Add a sale to its order, summing the quantities of a repeated product; return why not, or None.
+
+    The order's date and customer are its first line's.
+    """
+    order = pending.get(order_id)
+    if order is None:
+        order = pending[order_id] = _PendingOrder(ordered_at, customer)
+    if pk not in order.lines:
+        order.lines[pk] = [quantity, price]
+    elif order.lines[pk][0] + quantity > order_rows.MAX_QUANTITY:
+        return order_rows.QUANTITY_OUT_OF_RANGE  # each line fits, their sum would not
+    else:
+        order.lines[pk][0] += quantity
+    return None
 
 
 def _rows_with_progress(reader, progress) -> Iterator[dict]:
@@ -179,30 +239,48 @@ def _rows_with_progress(reader, progress) -> Iterator[dict]:
 
 
 def _write_batch(batch: dict[str, _PendingOrder], summary: ImportSummary) -> None:
-    """Insert the orders of ``batch`` not yet recorded, with their lines, in one transaction."""
-    with transaction.atomic():
-        present = set(Order.objects.filter(external_id__in=list(batch)).values_list("external_id", flat=True))
-        summary.orders_already_present += len(present)
-        new = [
-            Order(external_id=oid, customer_ref=order.customer, ordered_at=order.ordered_at, source=Order.Source.IMPORT)
-            for oid, order in batch.items()
-            if oid not in present
-        ]
-        if not new:
-            return
-        Order.objects.bulk_create(new)
-        if any(order.pk is None for order in new):  # backends that cannot return ids
-            ids = dict(Order.objects.filter(external_id__in=[o.external_id for o in new]).values_list("external_id", "pk"))
-            for order in new:
-                order.pk = ids[order.external_id]
-        lines = [
-            (order.pk, pk, qty, price, "")
-            for order in new
-            for pk, (qty, price) in batch[order.external_id].lines.items()
-        ]
-        _insert_lines(lines)
-        summary.orders_created += len(new)
-        summary.lines_created += len(lines)
+    """Insert the orders of ``batch`` not yet recorded, with their lines."""
+    new = [Order(external_id=oid, customer_ref=order.customer, ordered_at=order.ordered_at, source=Order.Source.IMPORT)
+           for oid, order in batch.items()]
+    inserted = _insert_new_orders(new)
+    summary.orders_already_present += len(batch) - len(inserted)
+    lines = [
+        (order_pk, pk, qty, price, "")
+        for oid, order_pk in inserted.items()
+        for pk, (qty, price) in batch[oid].lines.items()
+    ]
+    _insert_lines(lines)
+    summary.orders_created += len(inserted)
+    summary.lines_created += len(lines)
+
+
+def _insert_new_orders(orders: list[Order]) -> dict[str, Any]:
+    """Insert the orders whose id is not recorded yet; return ``{order id: pk}`` of those this call inserted.
+
+    ``ON CONFLICT DO NOTHING`` leaves an order id that is already there (or that a concurrent
+    import is inserting: PostgreSQL waits for that transaction) alone, and ``RETURNING`` names
+    the rows this import wrote, so it links lines to its own orders only. Values are prepared by
+    each field as the ORM would (``auto_now_add``, the backend's datetime format).
+    """
+    if not orders:
+        return {}
+    connection = connections[router.db_for_write(Order)]
+    meta = Order._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    head = "INSERT INTO {} ({}) VALUES ".format(quote(meta.db_table), ", ".join(quote(f.column) for f in fields))
+    tail = " ON CONFLICT ({}) DO NOTHING RETURNING {}, {}".format(
+        quote(meta.get_field("external_id").column), quote(meta.pk.column), quote(meta.get_field("external_id").column))
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    inserted: dict[str, Any] = {}
+    step = max(1, connection.ops.bulk_batch_size(fields, orders))
+    with connection.cursor() as cursor:
+        for start in range(0, len(orders), step):
+            chunk = orders[start:start + step]
+            params = [f.get_db_prep_save(f.pre_save(order, True), connection) for order in chunk for f in fields]
+            cursor.execute(head + ", ".join([row] * len(chunk)) + tail, params)
+            inserted.update((external_id, pk) for pk, external_id in cursor.fetchall())
+    return inserted
 
 
 #: the order line columns an import writes, in the order of the tuples it builds

@@ -1,7 +1,9 @@
 """Record what shoppers view and buy; forget a user on request.
 
 These are the functions a host calls (the mixin and signals call them too). They never raise on
-a repeated order: the shop's order id is unique, so recording it twice stores it once.
+a repeated order: the shop's order id is unique, so recording it twice stores it once. An order
+the database could not hold (limits in :mod:`.order_rows`) or dated beyond ``MAX_CLOCK_SKEW``
+ahead of this server's clock raises :class:`OrderRefused` before anything is written.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
 from django.db import IntegrityError, models, transaction
@@ -18,8 +20,26 @@ from django.utils import timezone
 from ..conf import crosssell_settings
 from ..models import Order, OrderLine, ProductView, Recommendation, WidgetEvent
 from ..signals import order_recorded
+from . import order_rows
 
 logger = logging.getLogger(__name__)
+
+
+class OrderRefused(ValueError):
+    """An order :func:`record_order` will not store; ``field`` names the part at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def latest_order_time() -> datetime:
+    """Return the latest date an order may carry: now plus ``MAX_CLOCK_SKEW``.
+
+    "Trending" counts back from the newest order, so one order dated years ahead would decide
+    it until then; a shop's clock a little ahead of ours is allowed for.
+    """
+    return timezone.now() + timedelta(seconds=crosssell_settings.MAX_CLOCK_SKEW)
 
 
 @dataclass(frozen=True)
@@ -68,25 +88,48 @@ def record_view_from_request(product, request) -> ProductView:
 
 
 def _coerce_lines(lines: Iterable[Line | Mapping[str, Any] | tuple]) -> dict[Any, Line]:
-    """Return lines keyed by product pk, quantities of a repeated product summed."""
+    """Return lines keyed by product pk, quantities of a repeated product summed; refuse what cannot be stored."""
     merged: dict[Any, Line] = {}
     for raw in lines:
         if isinstance(raw, Line):
-            line = raw
+            product, quantity, price = raw.product, raw.quantity, raw.unit_price
         elif isinstance(raw, Mapping):
-            line = Line(raw["product"], int(raw["quantity"]), Decimal(str(raw["unit_price"])))
+            product, quantity, price = raw["product"], raw["quantity"], raw["unit_price"]
         else:
             product, quantity, price = raw
-            line = Line(product, int(quantity), Decimal(str(price)))
-        if line.quantity <= 0:
-            raise ValueError(f"quantity must be positive, got {line.quantity} for product {line.product_id}")
-        if line.unit_price < 0:
-            raise ValueError(f"unit price must not be negative, got {line.unit_price}")
+        line = Line(product, _quantity(quantity, product), _unit_price(price))
         key = line.product_id
         if key in merged:
             line = Line(key, merged[key].quantity + line.quantity, line.unit_price)
+        if line.quantity > order_rows.MAX_QUANTITY:
+            raise OrderRefused("lines", f"quantity must be at most {order_rows.MAX_QUANTITY:,}, "
+                                        f"got {line.quantity} for product {key}")
         merged[key] = line
     return merged
+
+
+def _quantity(value: Any, product: Any) -> int:
+    try:
+        quantity = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise OrderRefused("lines", f"quantity must be a whole number, got {value!r}") from None
+    if quantity <= 0:
+        raise OrderRefused("lines", f"quantity must be positive, got {quantity} for product "
+                                    f"{getattr(product, 'pk', product)}")
+    return quantity
+
+
+def _unit_price(value: Any) -> Decimal:
+    try:
+        price = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise OrderRefused("lines", f"unit price must be a number, got {value!r}") from None
+    if price.is_finite() and price < 0:
+        raise OrderRefused("lines", f"unit price must not be negative, got {price}")
+    if not order_rows.price_fits(price):
+        raise OrderRefused("lines", f"unit price must have at most {order_rows.PRICE_DECIMAL_PLACES} decimals and "
+                                    f"be below {order_rows.PRICE_CEILING:,}, got {price}")
+    return price
 
 
 def record_order(order_id: str, lines: Iterable[Line | Mapping[str, Any] | tuple], *, user=None,
@@ -95,14 +138,24 @@ def record_order(order_id: str, lines: Iterable[Line | Mapping[str, Any] | tuple
     """Store an order with its lines once; return ``(order, created)``.
 
     A second call with the same ``order_id`` changes nothing and returns ``created=False``, also
-    when two processes record it at the same moment (the unique constraint decides).
+    when two processes record it at the same moment (the unique constraint decides). Raises
+    :class:`OrderRefused` (a ``ValueError``) for an order that cannot be stored.
     """
     order_id = str(order_id).strip()
     if not order_id:
-        raise ValueError("order_id must not be empty")
+        raise OrderRefused("order_id", "order_id must not be empty")
+    problem = order_rows.identity_problem(order_id)
+    if problem:
+        raise OrderRefused("order_id", f"{problem}: {order_id[:80]!r}")
+    problem = order_rows.identity_problem("", customer_ref or "")
+    if problem:
+        raise OrderRefused("customer_ref", problem)
+    if ordered_at is not None and ordered_at > latest_order_time():
+        raise OrderRefused("ordered_at", f"{ordered_at:%Y-%m-%d %H:%M:%S %Z} is in the future "
+                                         f"(more than MAX_CLOCK_SKEW, {crosssell_settings.MAX_CLOCK_SKEW:g} s, ahead)")
     merged = _coerce_lines(lines)
     if not merged:
-        raise ValueError("an order needs at least one line")
+        raise OrderRefused("lines", "an order needs at least one line")
     existing = Order.objects.filter(external_id=order_id).first()
     if existing is not None:
         return existing, False

@@ -85,3 +85,20 @@ def test_a_malformed_order_is_400_naming_the_field_and_stores_nothing(admin_api,
     assert response.status_code == 400
     assert field in response.json()
     assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("ordered_at", ["9999-12-31T23:59:59Z", "2999-01-01T00:00:00Z"])
+def test_an_order_dated_in_the_future_is_400_naming_the_date(admin_api, ordered_at):
+    response = admin_api.post(ORDERS, order_body(ItemFactory(), ordered_at=ordered_at), format="json")
+    assert response.status_code == 400
+    assert "ordered_at" in response.json()
+    assert not Order.objects.exists()
+
+
+def test_an_order_dated_a_moment_ahead_within_the_clock_skew_is_accepted(admin_api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ahead = (timezone.now() + timedelta(seconds=30)).isoformat()
+    assert admin_api.post(ORDERS, order_body(ItemFactory(), ordered_at=ahead), format="json").status_code == 201

@@ -4,22 +4,161 @@ from decimal import Decimal
 
 import pytest
 
-from crosssell_app.models import OrderLine, ProductView, WidgetEvent
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+
+from crosssell_app.models import OrderLine, ProductView, RecommendationVersion, WidgetEvent
 from crosssell_app.tracking.recording import record_order
 from tests.factories import ItemFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
+class Clock:
+    """Stands in for the ``time`` module of the click budget, so a test never straddles two minutes."""
+
+    def __init__(self):
+        self.now = 1_700_000_000.0
+
+    def time(self):
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    """Every test starts with the whole per-minute click budget (the counters live in the cache)."""
+    from crosssell_app.serving import attribution
+
+    clock = Clock()
+    monkeypatch.setattr(attribution, "time", clock)
+    cache.clear()
+    yield clock
+    cache.clear()
+
+
 def test_a_click_is_recorded_and_redirects_to_the_product_with_the_widget(client):
     mug, plate = ItemFactory(), ItemFactory()
-    response = client.get(f"/recommendations/click/together/{plate.pk}/?from={mug.pk}&v=7")
+    version = RecommendationVersion.objects.create(complete=True)
+    response = client.get(f"/recommendations/click/together/{plate.pk}/?from={mug.pk}&v={version.pk}")
     assert response.status_code == 302
     assert response["Location"] == f"/items/{plate.pk}/?cs=together"
     click = WidgetEvent.objects.get()
     assert (click.event, click.widget, click.source_id, click.target_id, click.version) == (
-        "click", "together", mug.pk, plate.pk, 7)
+        "click", "together", mug.pk, plate.pk, version.pk)
     assert click.session_key == client.session.session_key
+
+
+@pytest.mark.parametrize("widget", ["together", "upgrade", "for_you", "cart"])
+def test_the_click_of_every_widget_the_tags_render_is_recorded(client, widget):
+    plate = ItemFactory()
+    assert client.get(f"/recommendations/click/{widget}/{plate.pk}/").status_code == 302
+    assert WidgetEvent.objects.get().widget == widget
+
+
+def test_the_widget_names_the_tags_use_are_the_ones_clicks_accept():
+    """A tag whose widget name the click view did not know would lose every click of that widget."""
+    import re
+    from pathlib import Path
+
+    from crosssell_app.serving.attribution import WIDGETS
+    from crosssell_app.templatetags import crosssell_tags
+
+    source = Path(crosssell_tags.__file__).read_text()
+    assert set(re.findall(r'widget="([a-z_]+)"', source)) == set(WIDGETS)
+
+
+def test_a_click_for_a_widget_that_does_not_exist_is_404_and_stores_nothing(client):
+    plate = ItemFactory()
+    for _ in range(3):
+        assert client.get(f"/recommendations/click/fake-widget/{plate.pk}/?v=777").status_code == 404
+    assert not WidgetEvent.objects.exists()
+    assert not Session.objects.exists()
+
+
+@pytest.mark.parametrize("raw", ["%C2%B2", "777", "-1", "1.0", "99999999999999999999", "%EF%BC%91"])
+def test_a_version_that_is_not_a_published_one_is_dropped_but_the_click_counts(client, raw):
+    plate = ItemFactory()
+    RecommendationVersion.objects.create(complete=True)
+    RecommendationVersion.objects.create(complete=False, pk=777)  # written, never finished
+    response = client.get(f"/recommendations/click/together/{plate.pk}/?v={raw}")
+    assert response.status_code == 302
+    assert list(WidgetEvent.objects.values_list("widget", "version")) == [("together", None)]
+
+
+def test_clicks_beyond_the_per_minute_budget_still_redirect_but_are_not_stored(client, settings):
+    settings.CROSSSELL = {**settings.CROSSSELL, "CLICK_RATE_LIMIT": 5}
+    plate = ItemFactory()
+    statuses = [client.get(f"/recommendations/click/together/{plate.pk}/").status_code for _ in range(8)]
+    assert statuses == [302] * 8
+    assert WidgetEvent.objects.count() == 5
+
+
+def test_cookieless_clicks_beyond_the_budget_create_no_sessions(client, settings):
+    """A script that drops the cookie gets a new session per click; the budget is then its address's."""
+    settings.CROSSSELL = {**settings.CROSSSELL, "CLICK_RATE_LIMIT": 5}
+    plate = ItemFactory()
+    for _ in range(8):
+        client.cookies.clear()
+        assert client.get(f"/recommendations/click/together/{plate.pk}/").status_code == 302
+    assert WidgetEvent.objects.count() == 5
+    assert Session.objects.count() == 5
+
+
+def test_each_visitor_has_its_own_click_budget(client, settings):
+    from django.test import Client
+
+    settings.CROSSSELL = {**settings.CROSSSELL, "CLICK_RATE_LIMIT": 2}
+    plate, other = ItemFactory(), Client()
+    other.force_login(UserFactory())
+    for _ in range(3):
+        client.get(f"/recommendations/click/together/{plate.pk}/")
+        other.get(f"/recommendations/click/together/{plate.pk}/")
+    assert WidgetEvent.objects.filter(user__isnull=True).count() == 2
+    assert WidgetEvent.objects.filter(user__isnull=False).count() == 2
+
+
+def test_the_budget_is_whole_again_the_next_minute(client, settings, clock):
+    settings.CROSSSELL = {**settings.CROSSSELL, "CLICK_RATE_LIMIT": 2}
+    plate = ItemFactory()
+    for _ in range(3):
+        client.get(f"/recommendations/click/together/{plate.pk}/")
+    clock.now += 60
+    client.get(f"/recommendations/click/together/{plate.pk}/")
+    assert WidgetEvent.objects.count() == 3
+
+
+def test_without_sessions_a_click_counts_once_against_its_address(rf, settings):
+    from django.contrib.auth.models import AnonymousUser
+
+    from crosssell_app.serving.attribution import admit_click
+
+    settings.CROSSSELL = {**settings.CROSSSELL, "CLICK_RATE_LIMIT": 2}
+    admitted = []
+    for _ in range(3):
+        request = rf.get("/")
+        request.user = AnonymousUser()  # and no ``session``: a host without the session middleware
+        admitted.append(admit_click(request))
+    assert admitted == [True, True, False]
+
+
+def test_a_cache_that_fails_lets_clicks_through(client, settings, monkeypatch):
+    from crosssell_app.serving import attribution
+
+    def broken(who):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(attribution, "_spend", broken)
+    plate = ItemFactory()
+    assert client.get(f"/recommendations/click/together/{plate.pk}/").status_code == 302
+    assert WidgetEvent.objects.count() == 1
+
+
+def test_a_click_rate_limit_of_zero_records_every_click(client, settings):
+    settings.CROSSSELL = {**settings.CROSSSELL, "CLICK_RATE_LIMIT": 0}
+    plate = ItemFactory()
+    for _ in range(70):
+        client.get(f"/recommendations/click/together/{plate.pk}/")
+    assert WidgetEvent.objects.count() == 70
 
 
 def test_the_product_view_after_a_click_knows_its_widget(client):
@@ -44,11 +183,12 @@ def test_a_malformed_or_unknown_source_is_dropped_but_the_click_counts(client):
 def test_an_order_after_a_click_is_attributed_to_the_widget_and_version(client):
     shopper, plate, cup = UserFactory(), ItemFactory(), ItemFactory()
     client.force_login(shopper)
-    client.get(f"/recommendations/click/together/{plate.pk}/?v=3")
+    version = RecommendationVersion.objects.create(complete=True)
+    client.get(f"/recommendations/click/together/{plate.pk}/?v={version.pk}")
     record_order("O-1", [(plate, 1, "6.00"), (cup, 1, "2.00")], user=shopper)
     lines = dict(OrderLine.objects.values_list("product", "attributed_widget"))
     assert lines == {plate.pk: "together", cup.pk: ""}
-    assert OrderLine.objects.get(product=plate).attributed_version == 3
+    assert OrderLine.objects.get(product=plate).attributed_version == version.pk
 
 
 def test_the_report_shows_click_through_rate_and_attributed_revenue_per_widget_and_version(admin_client, settings):

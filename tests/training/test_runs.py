@@ -69,13 +69,52 @@ def test_a_run_without_heartbeat_for_too_long_is_failed_and_a_beating_one_is_not
     assert alive.status == Status.RUNNING
 
 
-def test_a_queued_run_that_no_worker_took_is_failed_after_the_hard_limit(crosssell):
-    crosssell(RETRAIN_STALE_AFTER=60, RETRAIN_HARD_TIME_LIMIT=60)
-    lost = TrainingRun.objects.create(requested_at=timezone.now() - timedelta(minutes=3))
-    fresh = TrainingRun.objects.create()
+def test_a_queued_run_that_no_worker_started_is_failed_after_the_queued_timeout():
+    """By default minutes, not the ~40 (stale delay plus hard time limit) a lost run used to block requests."""
+    lost = TrainingRun.objects.create(requested_at=timezone.now() - timedelta(minutes=15))
+    waiting = TrainingRun.objects.create(requested_at=timezone.now() - timedelta(minutes=1))
     assert reap_stale_runs() == [lost.pk]
-    fresh.refresh_from_db()
-    assert fresh.status == Status.QUEUED
+    lost.refresh_from_db()
+    waiting.refresh_from_db()
+    assert lost.status == Status.FAILED and "RETRAIN_QUEUED_TIMEOUT" in lost.error
+    assert waiting.status == Status.QUEUED
+
+
+def test_the_queued_timeout_is_a_setting(crosssell):
+    crosssell(RETRAIN_QUEUED_TIMEOUT=30)
+    lost = TrainingRun.objects.create(requested_at=timezone.now() - timedelta(seconds=45))
+    assert reap_stale_runs() == [lost.pk]
+
+
+def test_a_stuck_queued_run_no_longer_takes_in_new_requests():
+    stuck = TrainingRun.objects.create(requested_at=timezone.now() - timedelta(minutes=15))
+    with mock.patch.object(runs, "enqueue"):
+        fresh = request_retrain(trigger=TrainingRun.Trigger.API)
+    assert fresh.status == Status.QUEUED and fresh.pk != stuck.pk
+
+
+def test_the_late_task_of_a_reaped_queued_run_does_not_start_it():
+    """Reaping a queued run that a slow worker would still have taken is safe: the claim refuses it."""
+    run = TrainingRun.objects.create(requested_at=timezone.now() - timedelta(minutes=15))
+    reap_stale_runs()
+    assert not worker_runs.claim(run.pk) and not worker_runs.claim(run.pk, retrying=True)
+    run.refresh_from_db()
+    assert run.status == Status.FAILED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_says_failed_and_not_queued_when_the_broker_refuses_the_run():
+    """A command runs outside a transaction, so the run is sent (and may fail) before it reports."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    with mock.patch.object(runs, "send_task", side_effect=ConnectionError("broker down")):
+        with pytest.raises(CommandError, match="failed.*broker down"):
+            call_command("crosssell_retrain", stdout=out)
+    assert "queued" not in out.getvalue()
+    assert TrainingRun.objects.get().status == Status.FAILED
 
 
 def test_a_dead_run_no_longer_blocks_new_requests(crosssell):

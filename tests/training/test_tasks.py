@@ -10,6 +10,7 @@ from django.db import OperationalError
 from crosssell_app import tasks
 from crosssell_app.models import TrainingRun
 from crosssell_app import retraining as runs
+from crosssell_app.training import runs as worker_runs
 from crosssell_app.training import service
 
 pytestmark = pytest.mark.django_db
@@ -24,23 +25,44 @@ def test_tasks_are_sent_with_the_time_limits_of_the_settings(crosssell):
     assert apply_async.call_args.kwargs == {"soft_time_limit": 111, "time_limit": 222}
 
 
-def test_a_transient_database_error_is_retried_and_the_run_goes_on(shop, eager_celery):
+@pytest.mark.parametrize("module, step", [(service, "prepare"), (worker_runs, "claim")])
+def test_a_transient_database_error_is_retried_and_the_run_goes_on(shop, eager_celery, module, step):
+    """The claim too: before the fix it failed outside the retries and the run stayed queued, blocking others."""
     run = TrainingRun.objects.create()
-    with mock.patch.object(service, "prepare", side_effect=_first_fails(service.prepare)) as prep:
+    with mock.patch.object(module, step, side_effect=_first_fails(getattr(module, step))) as patched:
         tasks.retrain.apply((run.pk,))
     run.refresh_from_db()
-    assert prep.call_count == 2
+    assert patched.call_count == 2
     assert run.status == Status.SUCCEEDED, run.error
+
+
+def test_a_claim_that_never_reaches_the_database_gives_up_after_the_last_retry(shop, eager_celery):
+    run = TrainingRun.objects.create()
+    down = OperationalError("could not connect to server")
+    with mock.patch.object(worker_runs, "claim", side_effect=down) as claim:
+        result = tasks.retrain.apply((run.pk,))
+    assert claim.call_count == tasks.MAX_RETRIES + 1
+    assert isinstance(result.result, OperationalError)
+    run.refresh_from_db()
+    assert run.status == Status.FAILED and "could not connect" in run.error  # the database answered again
+
+
+def test_the_queued_timeout_outlasts_every_retry_of_a_claim():
+    """A run whose worker is still retrying its claim must not be reaped as lost."""
+    from crosssell_app.conf import DEFAULTS
+
+    longest_wait = sum(tasks.retry_countdown(attempt, jitter=1.2) for attempt in range(tasks.MAX_RETRIES))
+    assert longest_wait < DEFAULTS["RETRAIN_QUEUED_TIMEOUT"]
 
 
 def _first_fails(function):
     calls = []
 
-    def side_effect(*args):
+    def side_effect(*args, **kwargs):
         calls.append(args)
         if len(calls) == 1:
             raise OperationalError("server closed the connection unexpectedly")
-        return function(*args)
+        return function(*args, **kwargs)
 
     return side_effect
 

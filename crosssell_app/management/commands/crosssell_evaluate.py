@@ -22,6 +22,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        import pandas as pd
+
         from crosssell_app.evaluation.models import our_specs
         from crosssell_app.evaluation.order_export import load_order_export
         from crosssell_app.evaluation.protocol import evaluate, to_markdown
@@ -30,7 +32,15 @@ class Command(BaseCommand):
             specs = our_specs([m.strip() for m in options["models"].split(",") if m.strip()])
         except ValueError as error:
             raise CommandError(str(error)) from error
-        lines = load_order_export(options["csv"])
+        try:
+            pd.Timestamp(options["cut_date"])
+        except ValueError as error:
+            raise CommandError(f"--cut-date {options['cut_date']!r} is not a date: {error}") from error
+        try:
+            lines = load_order_export(options["csv"])
+        except (OSError, EOFError, ValueError, KeyError) as error:  # pandas' parser errors are ValueErrors
+            raise CommandError(f"{options['csv']} cannot be read as an order export: "
+                               f"{type(error).__name__}: {error}") from error
         table = evaluate(
             lines,
             options["cut_date"],

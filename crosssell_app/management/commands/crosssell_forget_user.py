@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from crosssell_app.serving.params import parse_pk
 from crosssell_app.tracking.recording import forget_user
 
 
@@ -20,7 +22,15 @@ class Command(BaseCommand):
         user = None
         if options["user"]:
             User = get_user_model()
-            lookup = {"pk": options["user"]} if options["by_id"] else {User.USERNAME_FIELD: options["user"]}
+            if "\x00" in options["user"]:
+                raise CommandError(f"No user {options['user']!r}: a name cannot hold a NUL byte.")
+            if options["by_id"]:
+                try:
+                    lookup = {"pk": parse_pk(User, options["user"], "user id")}
+                except ValidationError as exc:
+                    raise CommandError(f"--by-id: {' '.join(exc.messages)}") from exc
+            else:
+                lookup = {User.USERNAME_FIELD: options["user"]}
             user = User._default_manager.filter(**lookup).first()
             if user is None:
                 raise CommandError(f"No user {options['user']!r}.")

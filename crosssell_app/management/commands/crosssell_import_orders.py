@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from crosssell_app.tracking import order_rows
 from crosssell_app.tracking.importing import ONLINE_RETAIL_COLUMNS, import_orders
@@ -12,7 +15,8 @@ class Command(BaseCommand):
     help = (
         "Import historical orders from a CSV (or .csv.gz) file. The default columns are those of the "
         "UCI Online Retail export; map others with --column key=Name. Lines that are not sales of "
-        "known products are counted per reason and skipped; orders already recorded are left alone."
+        "known products, or that the shop could not store, are counted per reason and skipped; orders "
+        "already recorded are left alone. A file is imported whole or not at all."
     )
 
     def add_arguments(self, parser):
@@ -36,7 +40,11 @@ class Command(BaseCommand):
             if key not in ONLINE_RETAIL_COLUMNS or not name:
                 raise CommandError(f"--column {item!r}: expected KEY=NAME with KEY in {list(ONLINE_RETAIL_COLUMNS)}")
             columns[key] = name
-        rules = order_rows.LineRules(options["product_code_pattern"], options["cancellation_prefix"])
+        try:
+            rules = order_rows.LineRules(options["product_code_pattern"], options["cancellation_prefix"])
+        except re.error as exc:
+            raise CommandError(f"--product-code-pattern {options['product_code_pattern']!r} is not a regular "
+                               f"expression: {exc}") from exc
         bar = None
         if not options["no_progress"]:
             from tqdm import tqdm
@@ -49,6 +57,9 @@ class Command(BaseCommand):
             )
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
+        except DatabaseError as exc:
+            raise CommandError(f"The database refused the import, so nothing was imported: "
+                               f"{type(exc).__name__}: {exc}") from exc
         finally:
             if bar:
                 bar.close()

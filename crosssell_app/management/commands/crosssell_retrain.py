@@ -24,6 +24,9 @@ class Command(BaseCommand):
         trigger = TrainingRun.Trigger.COMMAND
         if not options["sync"]:
             run = request_retrain(trigger=trigger)
+            run.refresh_from_db()  # sending it to the broker (on commit: here, at once) may have failed it
+            if run.status == TrainingRun.Status.FAILED:
+                raise CommandError(f"Run {run.pk} failed: {run.error}")
             self._report_queued(run)
             return
         run = self._run_with_progress_bar(trigger)
