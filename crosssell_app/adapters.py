@@ -17,7 +17,7 @@ from .conf import crosssell_settings
 from .products import get_product_model
 
 #: attributes the adapter gives for every product, in the order training reads them
-ATTRIBUTES = ("title", "text", "category", "price", "available", "variant_group")
+ATTRIBUTES = ("title", "text", "category", "price", "available", "variant_group", "type")
 
 
 class ProductAdapter:
@@ -52,6 +52,10 @@ class ProductAdapter:
     def variant_group(self, product: models.Model) -> str:
         return str(self._resolve(product, self.fields.get("variant_group")) or "")
 
+    def product_type(self, product: models.Model) -> str:
+        """Return the host's product type ("" when the shop names no type field: it is inferred)."""
+        return str(self._resolve(product, self.fields.get("type")) or "")
+
     def url(self, product: models.Model) -> str:
         get_url = getattr(product, "get_absolute_url", None)
         return get_url() if callable(get_url) else ""
@@ -77,6 +81,7 @@ class ProductAdapter:
             "price": self.fields.get("price"),
             "available": self.fields.get("available"),
             "variant_group": self.fields.get("variant_group"),
+            "type": self.fields.get("type"),
         }
         lookups = ["pk", *text_fields, *(name for name in columns.values() if name)]
         lookups = list(dict.fromkeys(lookups))
@@ -89,6 +94,7 @@ class ProductAdapter:
                 "price": float(row[columns["price"]]) if columns["price"] and row.get(columns["price"]) is not None else None,
                 "available": bool(row[columns["available"]]) if columns["available"] else True,
                 "variant_group": str(row.get(columns["variant_group"]) or "") if columns["variant_group"] else "",
+                "type": str(row.get(columns["type"]) or "") if columns["type"] else "",
             }
 
     # --- helpers -----------------------------------------------------------------------------

@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
         "available": None,
         "image": None,
         "variant_group": None,
+        "type": None,  # the product type (a Shopify product type, a Google category); inferred if None
     },
     # Query-string parameter that widget links carry, so a view records which widget led there.
     "WIDGET_PARAM": "cs",
@@ -56,6 +57,13 @@ DEFAULTS: dict[str, Any] = {
     },
     # Upgrades are priced between these multiples (low, high) of the viewed product's price.
     "UPGRADE_PRICE_BAND": (1.1, 3.0),
+    # A pair is published as bought together only when at least this many distinct customers
+    # bought it in one order (orders without a customer count one each). Also a privacy floor:
+    # no published pair shows what one customer alone bought.
+    "MIN_PAIR_CUSTOMERS": 2,
+    # Most picks of the viewed product's own type in the first three bought-together places
+    # (complements come first; variants of the product are never shown).
+    "TOGETHER_MAX_SAME_TYPE": 1,
     # Published versions kept after a retrain (the active one included); older ones are pruned.
     "KEEP_VERSIONS": 3,
     # Nightly retrain, a ``celery.schedules.crontab`` keyword dict; None disables it.
@@ -309,6 +317,8 @@ READERS: dict[str, Reader] = {
     "TOP_K": _whole(1),
     "RECOMMENDERS": _recommenders,
     "UPGRADE_PRICE_BAND": _price_band,
+    "MIN_PAIR_CUSTOMERS": _whole(1),
+    "TOGETHER_MAX_SAME_TYPE": _whole(0),
     "KEEP_VERSIONS": _whole(1),
     "RETRAIN_SCHEDULE": _schedule,
     "MODEL_DIR": _folder,

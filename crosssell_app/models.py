@@ -3,12 +3,15 @@
 Products are the host's own model (``CROSSSELL_PRODUCT_MODEL``), referenced by real foreign keys
 so training can join and the database keeps integrity. No IP address or other personal data is
 stored: a visitor is a user foreign key or an opaque session key, an imported customer an opaque
-reference, and deleting the user deletes their events and personal recommendations.
+reference, and deleting the user deletes their events and personal recommendations. A forget
+leaves a :class:`Tombstone` (who, by id, and when), so that nothing read before it brings them back.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connections, models, router
@@ -172,6 +175,15 @@ class ActiveVersionManager(models.Manager):
         """Return the id of the version serving reads (one query), or None before the first publish."""
         return self.filter(pk=1).values_list("version_id", flat=True).first()
 
+    def current_and_latest_forget(self) -> tuple[int | None, int | None]:
+        """Return the served version's id and the latest :class:`Tombstone`'s id, in one query.
+
+        Cached lists are keyed by both, so a forget makes them stale like a new version does.
+        """
+        latest = Tombstone.objects.order_by("-pk").values("pk")[:1]
+        row = self.filter(pk=1).values_list("version_id", models.Subquery(latest)).first()
+        return row if row is not None else (None, None)
+
     def lock(self) -> ActiveVersion:
         """Return the single row, created if missing, locked until the transaction ends.
 
@@ -294,6 +306,46 @@ class WidgetEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} on {self.widget}"
+
+
+class TombstoneQuerySet(models.QuerySet):
+    def since(self, when: datetime | None) -> TombstoneQuerySet:
+        """Return the forgets made at or after ``when`` (all of them for None)."""
+        return self if when is None else self.filter(forgotten_at__gte=when)
+
+    def user_ids(self) -> models.QuerySet:
+        """Return the forgotten users' ids, as a subquery-ready ``values_list``."""
+        return self.filter(user__isnull=False).values_list("user_id", flat=True)
+
+
+def session_digest(session_key: str) -> str:
+    """Return what a tombstone keeps of a session key: its SHA-256, never the key (a credential while it lives)."""
+    return hashlib.sha256(session_key.encode()).hexdigest() if session_key else ""
+
+
+class Tombstone(models.Model):
+    """A forget: whom (a user id, a customer reference, a session's digest) and when; nothing else.
+
+    Publishing drops the personal lists of users forgotten after the retrain read its data, and an
+    order of a forgotten person dated before the forget is not recorded or imported again. The
+    user reference has no database constraint, so it outlives the user it names.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+                             db_constraint=False, related_name="+")
+    customer_ref = models.CharField(_("customer reference"), max_length=64, blank=True, db_index=True)
+    session_digest = models.CharField(_("SHA-256 of the session key"), max_length=64, blank=True)
+    forgotten_at = models.DateTimeField(_("forgotten at"), default=timezone.now, db_index=True)
+
+    objects = TombstoneQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("forgotten person")
+        verbose_name_plural = _("forgotten people")
+        ordering = ["-forgotten_at"]
+
+    def __str__(self) -> str:
+        return f"forgotten at {self.forgotten_at:%Y-%m-%d %H:%M}"
 
 
 # Many rows at once. History imports and published versions write hundreds of thousands of rows;

@@ -15,3 +15,8 @@ order_recorded = Signal()
 #: sent after a retrain (or a near-real-time update) switched the active version.
 #: Arguments: ``version`` (the now active version's id). Serving uses it to drop cached widgets.
 recommendations_published = Signal()
+
+#: sent after a forget (``tracking.forget_user``, or deleting a user) committed. Arguments:
+#: ``tombstone`` (the :class:`crosssell_app.models.Tombstone` recording it). Serving uses it to
+#: make cached lists stale at once in this process; a host may clear its own caches.
+user_forgotten = Signal()

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
     (["--user", "99999999999999999999999", "--by-id"], "--by-id"),
     (["--user", "ali\x00ce"], "NUL"),
     (["--user", "nobody"], "No user 'nobody'"),
-    ([], "Give --user or --customer-ref"),
+    ([], "Give --user, --customer-ref or --session-key"),
 ])
 def test_forget_user_refuses_a_user_it_cannot_find_with_a_message(args, message):
     with pytest.raises(CommandError, match=message):

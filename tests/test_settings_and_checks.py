@@ -67,7 +67,7 @@ def test_the_default_adapter_reads_the_hosts_field_names():
     assert adapter.url(item) == f"/items/{item.pk}/"
     assert list(adapter.catalogue()) == [{
         "pk": item.pk, "title": "Jumbo bag", "text": "Jumbo bag Holds a lot", "category": "Bags",
-        "price": 2.08, "available": False, "variant_group": "JB",
+        "price": 2.08, "available": False, "variant_group": "JB", "type": "",
     }]
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..serving.params import parse_product_pk
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class ProductIdField(serializers.Field):
-    """A product's primary key, checked against the host's pk field (not against the database)."""
+    """A product's primary key, checked against the host's pk field (not against the database).
+
+    Its schema has the type of that pk field (:class:`crosssell_app.api.schema.ProductIdFieldSchema`).
+    """
 
     def to_internal_value(self, data):
         try:

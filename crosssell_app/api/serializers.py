@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from ..models import TrainingRun
@@ -20,7 +21,7 @@ MAX_ITEMS = 500
 class PickSerializer(serializers.Serializer):
     """One recommended product."""
 
-    id = serializers.ReadOnlyField(source="pk")
+    id = ProductIdField(source="pk", read_only=True)
     title = serializers.CharField()
     url = serializers.CharField()
     price = serializers.DecimalField(max_digits=None, decimal_places=None, allow_null=True)
@@ -28,9 +29,15 @@ class PickSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     score = serializers.FloatField()
     pinned = serializers.BooleanField()
-    explanation = serializers.DictField(help_text=_("Why it is recommended; keys depend on the kind of list."))
+    kind = serializers.CharField(help_text=_(
+        "The list the pick comes from: the list's own kind, or 'trending' for a best seller that fills up "
+        "personal picks."))
+    explanation = serializers.DictField(help_text=_(
+        "Why it is recommended; keys depend on the kind of list. Products are named by their ids "
+        "(a personal pick's because_of)."))
 
 
+@extend_schema_serializer(many=False)  # one object, also where the route is a viewset's ``list`` (for-you)
 class PickListSerializer(serializers.Serializer):
     """A list of picks and the published version they come from."""
 
@@ -48,6 +55,8 @@ class ListParamsSerializer(serializers.Serializer):
                                              help_text=_("Not these categories, comma-separated."))
     min_price = serializers.DecimalField(required=False, max_digits=14, decimal_places=4, min_value=0)
     max_price = serializers.DecimalField(required=False, max_digits=14, decimal_places=4, min_value=0)
+    cross_category = serializers.BooleanField(required=False, default=False, help_text=_(
+        "Only products of other categories than the one(s) the list is about (ignored by personal picks)."))
 
     def validate(self, attrs):
         low, high = attrs.get("min_price"), attrs.get("max_price")
@@ -63,6 +72,7 @@ class ListParamsSerializer(serializers.Serializer):
             "exclude_categories": split_words(data.get("exclude_category")),
             "min_price": data.get("min_price"),
             "max_price": data.get("max_price"),
+            "cross_category": data.get("cross_category", False),
         }
 
     def clamped_limit(self, default: int) -> int:
@@ -146,4 +156,5 @@ class TrainingRunSerializer(serializers.ModelSerializer):
 class RetrainResultSerializer(serializers.Serializer):
     run = serializers.IntegerField()
     status = serializers.CharField()
+    error = serializers.CharField(allow_blank=True, help_text=_("Why the run failed; empty unless it did."))
 

@@ -1,7 +1,6 @@
 """The API's router, included by :mod:`crosssell_app.urls` under ``api/`` (namespace ``crosssell:api``)."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -9,6 +8,7 @@ from . import views
 app_name = "api"
 
 router = DefaultRouter()
+router.APIRootView = views.RootView
 router.register("products", views.ProductListsViewSet, basename="product")
 router.register("for-you", views.ForYouViewSet, basename="for-you")
 router.register("basket", views.BasketViewSet, basename="basket")
@@ -18,5 +18,5 @@ router.register("training-runs", views.TrainingRunViewSet, basename="training-ru
 
 urlpatterns = [
     path("", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
 ]

@@ -1,4 +1,9 @@
-"""API views: thin wrappers over :mod:`crosssell_app.serving.lists`, :mod:`~crosssell_app.tracking.recording` and training."""
+"""API views: thin wrappers over :mod:`crosssell_app.serving.lists`, :mod:`~crosssell_app.tracking.recording` and training.
+
+Each operation's schema names every status it answers with (:func:`.schema.errors`), so the
+OpenAPI document is a contract a client can rely on; ``tests/api/test_schemathesis.py`` holds
+the answers to it.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,12 @@ import functools
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import status, viewsets
 from rest_framework.authentication import BasicAuthentication
 from rest_framework.decorators import action
@@ -16,6 +24,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
+from rest_framework.routers import APIRootView
 
 from ..serving import lists as serving
 from ..tracking import recording as tracking
@@ -26,6 +35,7 @@ from ..serving.rules import default_rules
 from .authentication import NulSafeBasicAuthentication
 from .parsers import BoundedJSONParser
 from .policies import SettingsPolicyMixin
+from .schema import errors
 from .serializers import (
     BasketSerializer,
     ListParamsSerializer,
@@ -40,6 +50,7 @@ from .serializers import (
 )
 
 PRODUCT_ID = OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The product's id.")
+PRODUCT_LIST_RESPONSES = {200: PickListSerializer, **errors(400, 404)}
 
 
 def _picks_response(picks: list[serving.Pick]) -> Response:
@@ -65,6 +76,7 @@ def _pick_data(pick: serving.Pick) -> dict:
         "rank": None if pick.rank is None else int(pick.rank),
         "score": None if pick.score is None else float(pick.score),
         "pinned": None if pick.pinned is None else bool(pick.pinned),
+        "kind": str(pick.kind),
         "explanation": None if explanation is None else {str(key): value for key, value in explanation.items()},
     }
 
@@ -137,19 +149,19 @@ class ProductListsViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewS
             raise NotFound(_("No such product."))
         return _picks_response(picks)
 
-    @extend_schema(parameters=[PRODUCT_ID, ListParamsSerializer], responses=PickListSerializer)
+    @extend_schema(parameters=[PRODUCT_ID, ListParamsSerializer], responses=PRODUCT_LIST_RESPONSES)
     @action(detail=True, methods=["get"])
     def together(self, request, pk: str) -> Response:
         """Products frequently bought together with this one."""
         return self._lists(request, pk, Kind.BOUGHT_TOGETHER, 3)
 
-    @extend_schema(parameters=[PRODUCT_ID, ListParamsSerializer], responses=PickListSerializer)
+    @extend_schema(parameters=[PRODUCT_ID, ListParamsSerializer], responses=PRODUCT_LIST_RESPONSES)
     @action(detail=True, methods=["get"])
     def upgrades(self, request, pk: str) -> Response:
         """Better, dearer alternatives to this product, with why."""
         return self._lists(request, pk, Kind.UPGRADE, 3)
 
-    @extend_schema(parameters=[PRODUCT_ID, ListParamsSerializer], responses=PickListSerializer)
+    @extend_schema(parameters=[PRODUCT_ID, ListParamsSerializer], responses=PRODUCT_LIST_RESPONSES)
     @action(detail=True, methods=["get"])
     def similar(self, request, pk: str) -> Response:
         """Products like this one, at any price."""
@@ -159,7 +171,7 @@ class ProductListsViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewS
 class ForYouViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
     """The current visitor's own picks (trending ones for an anonymous visitor); nobody else's."""
 
-    @extend_schema(parameters=[ListParamsSerializer], responses=PickListSerializer)
+    @extend_schema(parameters=[ListParamsSerializer], responses={200: PickListSerializer, **errors(400)})
     def list(self, request) -> Response:
         params = _params(request)
         picks = serving.for_user(request.user, limit=params.clamped_limit(8),
@@ -170,7 +182,7 @@ class ForYouViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
 class BasketViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
     """Basket completion: what goes with the products in a basket."""
 
-    @extend_schema(request=BasketSerializer, responses=PickListSerializer)
+    @extend_schema(request=BasketSerializer, responses={200: PickListSerializer, **errors(400, 415)})
     def create(self, request) -> Response:
         params = _params(request, BasketSerializer, request.data)
         ids = params.validated_data["product_ids"]
@@ -183,7 +195,7 @@ class ProductViewEventViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.V
 
     permission_setting = "API_WRITE_PERMISSION_CLASSES"
 
-    @extend_schema(request=ProductViewSerializer, responses={201: RecordedSerializer})
+    @extend_schema(request=ProductViewSerializer, responses={201: RecordedSerializer, **errors(400, 415)})
     def create(self, request) -> Response:
         body = ProductViewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -203,7 +215,8 @@ class OrderViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
 
     permission_setting = "API_WRITE_PERMISSION_CLASSES"
 
-    @extend_schema(request=OrderSerializer, responses={201: OrderResultSerializer, 200: OrderResultSerializer})
+    @extend_schema(request=OrderSerializer,
+                   responses={201: OrderResultSerializer, 200: OrderResultSerializer, **errors(400, 415)})
     def create(self, request) -> Response:
         body = OrderSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -230,6 +243,11 @@ class TrainingRunPagination(LimitOffsetPagination):
     max_limit = 500
 
 
+# Outside ATOMIC_REQUESTS: a retrain is sent to the broker when its run commits, and the answer
+# says whether that worked, so the run must commit before the view answers.
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+@extend_schema_view(list=extend_schema(responses={200: TrainingRunSerializer, **errors()}),
+                    retrieve=extend_schema(responses={200: TrainingRunSerializer, **errors(404)}))
 class TrainingRunViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ReadOnlyModelViewSet):
     """Training runs with their progress, timings and metrics (admins only), and a retrain trigger."""
 
@@ -237,16 +255,30 @@ class TrainingRunViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ReadOn
     queryset = TrainingRun.objects.all()
     serializer_class = TrainingRunSerializer
     pagination_class = TrainingRunPagination
-    lookup_value_regex = "[0-9]+"
+    lookup_value_regex = "[^/]+"  # any id gets the API's own JSON answer: 404 when it names no run
 
-    @extend_schema(request=None, responses={202: RetrainResultSerializer})
+    @extend_schema(request=None, responses={
+        202: OpenApiResponse(RetrainResultSerializer, description="Queued for a worker, or merged into the run "
+                                                                  "already queued or running (status coalesced)."),
+        503: OpenApiResponse(RetrainResultSerializer, description="The broker refused the task: the run is failed, "
+                                                                  "and `error` says why."),
+        **errors(),
+    })
     @action(detail=False, methods=["post"])
     def retrain(self, request) -> Response:
-        """Queue a retrain; answer at once with the run's id (202), the work happens in a worker."""
-        from ..retraining import request_retrain
+        """Queue a retrain: 202 with the run's id once the broker took it (a worker does the work), else 503."""
+        from .. import retraining
 
-        result = request_retrain(trigger=TrainingRun.Trigger.API, user=request.user)
-        run = result if isinstance(result, TrainingRun) else TrainingRun.objects.get(pk=result)
-        return Response(RetrainResultSerializer({"run": run.pk, "status": run.status}).data,
-                        status=status.HTTP_202_ACCEPTED)
+        run = retraining.request_retrain(trigger=TrainingRun.Trigger.API, user=request.user)
+        run.refresh_from_db(fields=["status", "error"])  # sending it, on commit (here: at once), may have failed it
+        refused = run.status == TrainingRun.Status.FAILED
+        return Response(RetrainResultSerializer({"run": run.pk, "status": run.status, "error": run.error}).data,
+                        status=status.HTTP_503_SERVICE_UNAVAILABLE if refused else status.HTTP_202_ACCEPTED)
 
+
+class SchemaView(GuardedInputMixin, SpectacularAPIView):
+    """The OpenAPI document, read with the same guarded authentication as the API it describes."""
+
+
+class RootView(GuardedInputMixin, APIRootView):
+    """The router's index of the API, read with the same guarded authentication."""

@@ -5,6 +5,13 @@ more, shown before the purchase decision. Cross-sell adds a complement to A; up-
 So two things must hold for B: it must be substitutable for A, and it must not be a complement
 of A (something bought *with* A). See ``docs/upsell.md`` for the definition and the evaluation.
 
+**Same type.** Substitutes are products of the same *type* (``docs/product_types.md``): the
+items column ``type`` when the host has one, else the type inferred from the titles by
+:mod:`.product_types`. With ``same_type=True`` (the default) only same-type products are
+candidates: the type says *whether* B can replace A, the signals below say *how well*. A host
+whose catalogue has no usable type opts out with ``same_type=False``, and candidates are then the
+pairs with some substitutability evidence, as below.
+
 Signals of substitutability, each a number in [0, 1] per pair (A, B):
 
 * **content** – cosine of TF-IDF vectors of the title/description (words singularised, so
@@ -21,24 +28,28 @@ The substitutability is the weighted mean of the signals available. A pair whose
 co-purchase is strong (at least ``complement_min_orders`` shared orders *and* lift above
 ``complement_lift``) is a complement and never qualifies, whatever its similarity. Candidates
 must be priced within ``min_price_ratio`` .. ``max_price_ratio`` times A's price, be available,
-and not be a variant of A.
+and not be a variant of A: the same ``variant_group``, or the same title under another code.
 
-Ranking: ``substitutability * (1 + log1p(buyers_B)) ** popularity_weight * (price_B /
-price_A) ** uplift_weight``; ``buyers_B`` is the evidence that B gets chosen (distinct
+Ranking: ``(substitutability + 0.01) * (1 + popularity_weight * chosen_B) * (1 + subtype_weight *
+same_subtype) * (price_B / price_A) ** uplift_weight``. ``same_subtype`` is 1 when B is of A's
+subtype (the same fixed compound: KEY RING, not any RING). ``chosen_B`` in [0, 1] is the
+evidence that B gets chosen: ``log1p(buyers_B)`` over the catalogue's largest (distinct
 customers, or orders when no user matrix is given; with views, scaled by B's view-to-purchase
-rate relative to the catalogue's).
+rate against the catalogue's). So popularity lifts a candidate by at most ``popularity_weight``
+(25 % by default) and only breaks near-ties: a best seller no longer outranks a product twice as
+similar.
 
-Item-item work runs over blocks of source items and only over pairs with some evidence (a
-shared word, customer or session), as sparse products; a block holds at most ``block_budget``
-pairs and only the best ``n_candidates`` upgrades (and substitutes) per item are kept, so memory
-never grows as ``n_items x n_items``. The order, customer and view matrices serve the fit only:
-the fitted model, and so its saved file, holds per-item lists and counts, not anyone's purchases.
+Item-item work runs over blocks of source items and only over candidate pairs (the same type;
+or, with ``same_type=False``, a shared word, customer or session), as sparse products; a block
+holds at most ``block_budget`` pairs and only the best ``n_candidates`` upgrades (and
+substitutes) per item are kept, so memory never grows as ``n_items x n_items``. The order,
+customer and view matrices serve the fit only: the fitted model, and so its saved file, holds
+per-item lists, counts and type ids, not anyone's purchases.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +61,7 @@ from sklearn.preprocessing import normalize
 
 from ..explanations import Upgrade as UpgradeExplanation
 from ._topk import plan_blocks
+from .product_types import UNKNOWN, encode_types, infer_types, same_type, singular, type_labels, words
 from .base import (
     CUSTOMERS,
     ITEMS,
@@ -64,7 +76,9 @@ from .base import (
     pad_answers,
 )
 
-_WORD = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
+#: added to the substitutability when ranking, so same-type candidates without any shared word or
+#: customer are still ordered (by evidence of being chosen and by price step) instead of tied at 0
+_RANK_FLOOR = 0.01
 
 #: the per-candidate arrays, aligned with ``candidate_ids_`` and cut per item by ``candidate_indptr_``
 _CANDIDATE_ARRAYS = (
@@ -76,22 +90,6 @@ _CANDIDATE_ARRAYS = (
     "candidate_shared_orders_",
 )
 _FLOAT_CANDIDATE_ARRAYS = ("candidate_scores_", "candidate_substitutability_", "candidate_text_")
-
-
-def words(text: str) -> list[str]:
-    """Return the upper-cased words of ``text`` (hyphenated words such as T-LIGHT kept whole)."""
-    return [w.upper() for w in _WORD.findall(text or "")]
-
-
-def singular(word: str) -> str:
-    """Return a crude singular of an upper-case word, so plural and singular titles compare equal."""
-    if len(word) > 4 and word.endswith("IES"):
-        return word[:-3] + "Y"
-    if len(word) > 4 and word.endswith(("SES", "XES", "CHES", "SHES")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("S") and not word.endswith(("SS", "US", "IS")):
-        return word[:-1]
-    return word
 
 
 def _analyze(text: str) -> list[str]:
@@ -140,6 +138,7 @@ class Evidence:
     orders: sp.csr_matrix  #: items x orders
     users: sp.csr_matrix  #: items x customers
     views: sp.csr_matrix  #: items x sessions
+    types: sp.csr_matrix  #: items x types, one-hot; no columns when candidates come from the evidence
     order_counts: np.ndarray  #: orders holding each item
     buyers: np.ndarray  #: customers who bought each item (orders holding it when there are no customers)
     viewers: np.ndarray  #: sessions that viewed each item
@@ -151,16 +150,22 @@ class Evidence:
     def blocks(self, budget: int) -> list[tuple[int, int]]:
         """Return ``(start, stop)`` source-item blocks whose pair count fits ``budget``.
 
-        A row's cost is an upper bound of the pairs it can produce (the items sharing a word, a
-        customer, an order or a session with it, capped at ``n_items``), as in :mod:`._topk`.
+        A row's cost is an upper bound of the pairs it can produce (the items sharing a type, a
+        word, a customer, an order or a session with it, capped at ``n_items``), as in :mod:`._topk`.
         """
         n = self.text.shape[0]
         costs = np.zeros(n, dtype=np.float64)
-        for matrix in (self.text, self.orders, self.users, self.views):
+        for matrix in (*self.candidate_sources(), self.orders):
             if matrix.shape[1]:
                 per_column = np.diff(sp.csc_matrix(matrix).indptr).astype(np.float64)
                 costs += (matrix != 0).astype(np.float64) @ per_column
         return list(plan_blocks(np.minimum(costs, max(n, 1)), budget))
+
+    def candidate_sources(self) -> tuple[sp.csr_matrix, ...]:
+        """Return the matrices whose shared columns make a pair a candidate: the type, else any evidence."""
+        if self.types.shape[1]:
+            return (self.types,)
+        return (self.text, self.users, self.views)
 
 
 class Upgrade(Recommender):
@@ -178,6 +183,14 @@ class Upgrade(Recommender):
     min_price_ratio, max_price_ratio : float, default 1.1 and 3.0
         An upgrade costs between these multiples of the source price: below the band it is no
         upgrade, above it a different purchase altogether.
+    same_type : bool, default True
+        Only products of the source's type are upgrades (and substitutes). The type is the items
+        column ``type`` when given, else inferred from the titles; an unknown type has none.
+        False opts out: any product with substitutability evidence is a candidate.
+    subtype_weight : float, default 1.0
+        A candidate of the source's *subtype* (the same fixed compound: KEY RING for a key ring,
+        not any RING) has its score multiplied by ``1 + subtype_weight``, so the closest kind
+        leads the list and the rest of the type only fills it.
     text_weight, purchase_weight, view_weight : float, default 1.0, 0.5, 0.5
         Weights of the content, purchase and view substitutability signals; a signal whose data
         is absent drops out of the weighted mean.
@@ -190,13 +203,15 @@ class Upgrade(Recommender):
     complement_min_orders : int, default 3
         A pair must share at least this many orders before its lift can mark it a complement, so
         one chance basket does not veto a real upgrade.
-    popularity_weight : float, default 1.0
-        Exponent on ``1 + log1p(buyers)``: how much evidence of being chosen lifts a candidate.
+    popularity_weight : float, default 0.25
+        The most that evidence of being chosen lifts a candidate's score (0.25: by 25 % for the
+        catalogue's best seller), so popularity breaks near-ties and never outvotes similarity.
     uplift_weight : float, default -0.5
         Exponent on the price ratio: positive favours larger upgrades, negative smaller ones
         (validation preferred modest steps up: customers trade up by a little more often).
     min_substitutability : float, default 0.05
         Candidates less substitutable than this are dropped; an empty list beats a random one.
+        Not applied when ``same_type`` is on: there the shared type is the evidence.
     n_candidates : int, default 50
         Upgrades and substitutes kept per item by ``fit`` (the longest list ``upgrades`` and
         ``similar_items`` can return).
@@ -217,6 +232,8 @@ class Upgrade(Recommender):
         "n_items_",
         "prices_",
         "titles_",
+        "types_",
+        "subtypes_",
         "buyers_",
         "viewers_",
         "has_customers_",
@@ -233,13 +250,15 @@ class Upgrade(Recommender):
         self,
         min_price_ratio: float = 1.1,
         max_price_ratio: float = 3.0,
+        same_type: bool = True,
+        subtype_weight: float = 1.0,
         text_weight: float = 1.0,
         purchase_weight: float = 0.5,
         view_weight: float = 0.5,
         category_weight: float = 0.0,
         complement_lift: float = 2.0,
         complement_min_orders: int = 3,
-        popularity_weight: float = 1.0,
+        popularity_weight: float = 0.25,
         uplift_weight: float = -0.5,
         min_substitutability: float = 0.05,
         n_candidates: int = 50,
@@ -247,6 +266,8 @@ class Upgrade(Recommender):
     ) -> None:
         self.min_price_ratio = min_price_ratio
         self.max_price_ratio = max_price_ratio
+        self.same_type = same_type
+        self.subtype_weight = subtype_weight
         self.text_weight = text_weight
         self.purchase_weight = purchase_weight
         self.view_weight = view_weight
@@ -274,9 +295,11 @@ class Upgrade(Recommender):
         interactions : sparse matrix, orders x items
             Order lines; values are ignored (an order holds an item or not).
         items : DataFrame or mapping, optional
-            Columns ``text``, ``category``, ``price``, optionally ``available`` (bool) and
-            ``variant_group`` (items sharing a non-empty group are variants of one another).
-            Without prices no upgrade can be priced, so every list is empty.
+            Columns ``text``, ``category``, ``price``, optionally ``title`` (the name alone,
+            read for the type and for same-title variants; ``text`` when absent), ``type`` (the
+            host's product type, used as it is), ``available`` (bool) and ``variant_group``
+            (items sharing a non-empty group are variants of one another). Without prices no
+            upgrade can be priced, so every list is empty.
         customers : sparse matrix, customers x items, optional
             Enables the purchase signal and counts buyers as distinct customers.
         views : sparse matrix, sessions x items, optional
@@ -292,11 +315,13 @@ class Upgrade(Recommender):
         self.buyers_ = np.asarray(users.getnnz(axis=1), dtype=np.int64) if users.shape[1] else order_counts.copy()
         self.viewers_ = np.asarray(seen.getnnz(axis=1), dtype=np.int64)
         available, groups = self._read_items(items, n)
+        self.types_, self.subtypes_ = self._types(items, n)
         evidence = Evidence(
             text=self._content_vectors(items, n),
             orders=orders,
             users=users,
             views=seen,
+            types=_one_hot(self.types_) if self.same_type else sp.csr_matrix((n, 0), dtype=np.float32),
             order_counts=order_counts,
             buyers=self.buyers_,
             viewers=self.viewers_,
@@ -305,7 +330,11 @@ class Upgrade(Recommender):
         return self
 
     def _read_items(self, items: Items | None, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Set ``prices_`` and ``titles_`` from the items table; return availability and variant groups."""
+        """Set ``prices_`` and ``titles_`` from the items table; return availability and variant ids.
+
+        The variant ids stack two rows: the host's variant group and the title (spelling aside),
+        so the same title under another code is a variant too.
+        """
         price = item_column(items, "price", n)
         self.prices_ = (
             np.full(n, np.nan) if price is None else np.array([_as_float(p) for p in price], dtype=np.float64)
@@ -317,16 +346,24 @@ class Upgrade(Recommender):
             else np.array([False if _missing(a) else bool(a) for a in column], dtype=bool)
         )
         column = item_column(items, "variant_group", n)
-        if column is None:
-            groups = np.full(n, -1, dtype=np.int64)
-        else:
-            keys = ["" if _missing(g) else str(g) for g in column]
-            codes = {k: i for i, k in enumerate(sorted(set(keys) - {""}))}
-            groups = np.array([codes.get(k, -1) for k in keys], dtype=np.int64)
+        groups = np.full(n, -1, dtype=np.int64) if column is None else encode_types(column)[0]
         text = item_column(items, "text", n)
         titles = [""] * n if text is None else ["" if _missing(t) else str(t) for t in text]
         self.titles_ = np.array(titles, dtype=str)
-        return available, groups
+        return available, np.stack([groups, _title_keys(_titles(items, n) or titles)])
+
+    def _types(self, items: Items | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return each item's type and subtype ids: the host's ``type`` column as it is (for both),
+        else both inferred from the titles (:func:`.product_types.type_labels`)."""
+        column = item_column(items, "type", n)
+        if column is not None and any(not _missing(v) and str(v).strip() for v in column):
+            types = encode_types(column)[0]
+            return types, types
+        category = item_column(items, "category", n)
+        titles = _titles(items, n) or list(self.titles_)
+        categories = None if category is None else list(category)
+        detailed = type_labels(titles, categories, detail=True)
+        return infer_types(titles, categories), encode_types(detailed)[0]
 
     def _content_vectors(self, items: Items | None, n: int) -> sp.csr_matrix:
         """Return L2-normalised [TF-IDF of the title | weighted one-hot category] rows."""
@@ -388,10 +425,11 @@ class Upgrade(Recommender):
         return np.asarray(sub, dtype=np.float64), complement
 
     def _pairs(self, evidence: Evidence, rows: np.ndarray) -> dict[str, np.ndarray]:
-        """Return the signals of every pair ``(rows[i], j)`` with any substitutability evidence.
+        """Return the signals of every candidate pair ``(rows[i], j)``.
 
-        Only pairs sharing a word, a customer or a session are scored (any other pair has zero
-        substitutability), so a block costs its evidence, not ``len(rows) x n_items``. 1-D arrays
+        Only pairs of one type (or, without types, pairs sharing a word, a customer or a
+        session: any other pair has zero substitutability) are scored, so a block costs its
+        candidates, not ``len(rows) x n_items``. 1-D arrays
         under keys ``position`` (into ``rows``), ``source``, ``target``, ``text``,
         ``shared_buyers``, ``shared_orders``, ``substitutability`` and ``complement``, plus the
         complements among all pairs sharing an order, under ``complement_source``,
@@ -407,7 +445,12 @@ class Upgrade(Recommender):
         ):
             product = (matrix[rows] @ matrix.T).tocoo() if matrix.shape[1] else sp.coo_matrix((len(rows), n))
             counts[name] = (product.row.astype(np.int64) * n + product.col, product.data.astype(np.float64))
-        union = np.sort(np.concatenate([counts[name][0] for name in ("text", "users", "views")]))
+        if evidence.types.shape[1]:
+            product = (evidence.types[rows] @ evidence.types.T).tocoo()
+            candidates = [product.row.astype(np.int64) * n + product.col]
+        else:
+            candidates = [counts[name][0] for name in ("text", "users", "views")]
+        union = np.sort(np.concatenate(candidates))
         union = union[np.concatenate([[True], union[1:] != union[:-1]])] if len(union) else union
         aligned = {}
         for name, (keys, data) in counts.items():
@@ -444,12 +487,13 @@ class Upgrade(Recommender):
         }
 
     def _chosen(self, evidence: Evidence) -> np.ndarray:
-        """Return each item's evidence-of-being-chosen factor (1 for never bought, grows slowly)."""
-        chosen = 1.0 + np.log1p(evidence.buyers.astype(np.float64))
+        """Return each item's ranking factor for evidence of being chosen, 1 .. ``1 + popularity_weight``."""
+        chosen = np.log1p(evidence.buyers.astype(np.float64))
         if evidence.viewers.any():
             rate = (evidence.order_counts + 1.0) / (evidence.viewers + 1.0)
             chosen = chosen * np.clip(rate / np.median(rate), 0.5, 2.0)  # one signal, not a veto
-        return chosen**self.popularity_weight
+        top = chosen.max() if len(chosen) else 0.0
+        return 1.0 + self.popularity_weight * (chosen / top if top > 0 else chosen)
 
     def _upgrade_scores(
         self, pairs: dict[str, np.ndarray], chosen: np.ndarray, available: np.ndarray, groups: np.ndarray
@@ -459,20 +503,27 @@ class Upgrade(Recommender):
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = self.prices_[b] / self.prices_[a]
         ok = np.isfinite(ratio) & (ratio >= self.min_price_ratio) & (ratio <= self.max_price_ratio)
-        ok &= available[b] & (a != b) & ~pairs["complement"]
-        ok &= (groups[a] < 0) | (groups[a] != groups[b])
-        ok &= pairs["substitutability"] >= self.min_substitutability
-        with np.errstate(invalid="ignore", divide="ignore"):
-            score = pairs["substitutability"] * chosen[b] * np.where(ok, ratio, 1.0) ** self.uplift_weight
+        ok &= available[b] & (a != b) & ~pairs["complement"] & ~_variants(groups, a, b)
+        ok &= self._similar_enough(pairs)
+        step = np.where(ok, ratio, 1.0) ** self.uplift_weight
+        closest = 1.0 + self.subtype_weight * same_type(self.subtypes_, a, b)
+        score = (pairs["substitutability"] + _RANK_FLOOR) * chosen[b] * step * closest
         return np.where(ok, score, -np.inf)
+
+    def _similar_enough(self, pairs: dict[str, np.ndarray]) -> np.ndarray:
+        """Return where a pair may be a substitute: one type (when required), else substitutable enough."""
+        if self.same_type:
+            return same_type(self.types_, pairs["source"], pairs["target"])
+        return pairs["substitutability"] >= self.min_substitutability
 
     def _substitute_scores(self, pairs: dict[str, np.ndarray], available: np.ndarray) -> np.ndarray:
         """Return each pair's substitutability where the target may be shown as a substitute, else ``-inf``.
 
-        Any price and variants qualify; unavailable items, complements and the item itself do not.
+        Any price and variants qualify; unavailable items, complements, the item itself and (when
+        ``same_type``) other types do not.
         """
         sub = pairs["substitutability"]
-        ok = available[pairs["target"]] & ~pairs["complement"] & (sub >= self.min_substitutability)
+        ok = available[pairs["target"]] & ~pairs["complement"] & self._similar_enough(pairs)
         ok &= pairs["target"] != pairs["source"]
         return np.where(ok, sub, -np.inf)
 
@@ -641,6 +692,33 @@ def _best_per_group(group: np.ndarray, scores: np.ndarray, tiebreak: np.ndarray,
     grouped = group[order]
     rank = np.arange(len(order)) - np.searchsorted(grouped, grouped, side="left")
     return order[rank < k]
+
+
+def _one_hot(types: np.ndarray) -> sp.csr_matrix:
+    """Return items x types with a 1 at each known type (an unknown type's row is empty)."""
+    known = np.flatnonzero(types != UNKNOWN)
+    width = int(types.max()) + 1 if len(known) else 0
+    data = np.ones(len(known), dtype=np.float32)
+    return sp.csr_matrix((data, (known, types[known])), shape=(len(types), width))
+
+
+def _titles(items: Items | None, n: int) -> list[str] | None:
+    """Return the items' ``title`` column (names only, no description), or None when there is none."""
+    column = item_column(items, "title", n)
+    return None if column is None else ["" if _missing(t) else str(t) for t in column]
+
+
+def _title_keys(titles: Sequence[str]) -> np.ndarray:
+    """Return an id per distinct title, spelling aside (case, spaces, plurals); -1 for no title."""
+    return encode_types([" ".join(singular(w) for w in words(t)) for t in titles])[0]
+
+
+def _variants(groups: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return where ``b[i]`` is a variant of ``a[i]``: one variant group, or one title under two codes.
+
+    ``groups`` stacks two rows of ids (variant group, title); -1 is "none" and never matches.
+    """
+    return np.any((groups[:, a] == groups[:, b]) & (groups[:, a] >= 0), axis=0)
 
 
 def _item_rows(matrix: sp.spmatrix | None, n: int, name: str) -> sp.csr_matrix:

@@ -4,12 +4,13 @@ The one service that template tags and the API share. It reads only the publishe
 active version and the host's products — never a recommender — so serving a page never loads
 NumPy models or TensorFlow. Each list costs one query whatever its length — the rows joined to
 their products, with :mod:`~crosssell_app.serving.rules` and the merchandiser's blocks applied in SQL and
-the limit set by the database — and a second one only when a merchandiser pinned products to it. With
-``CACHE_TIMEOUT`` the lists are cached under the active version's id, so publishing a new version
-makes every cached list stale at once. Each process remembers the active version's id for at
-most ``ACTIVE_VERSION_CACHE_TIMEOUT`` seconds (and forgets it on ``recommendations_published``),
-so a cached widget costs no query and one cache read, and another process sees a new version
-within that time.
+the limit set by the database — and a second one only when a merchandiser pinned products to it
+(personal picks: one more to read the titles of the past purchases they come from). With
+``CACHE_TIMEOUT`` the lists are cached under the active version's id and the latest forget's, so
+publishing a new version or forgetting a user makes every cached list stale at once. Each process
+remembers both ids for at most ``ACTIVE_VERSION_CACHE_TIMEOUT`` seconds (and forgets them on
+``recommendations_published`` and ``user_forgotten``), so a cached widget costs no query and one
+cache read, and another process sees a new version or a forget within that time.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from ..conf import crosssell_settings
 from ..models import ActiveVersion, Kind, Recommendation
 from ..products import get_adapter
 from .rules import Rules, display_related, not_blocked, pins, pins_exist, place_pins
-from ..signals import recommendations_published
+from ..signals import recommendations_published, user_forgotten
 
 
 class _ProductURL:
@@ -79,6 +80,11 @@ class Pick:
     link: str = ""
     #: the explanation read for a card (:func:`crosssell_app.serving.explanations.describe`); set by the tags
     why: Any = None
+    #: the list the pick comes from: the list's own kind, or ``"trending"`` for a best seller that
+    #: fills up personal picks, so a widget can head and label each for what it is
+    kind: str = ""
+    #: titles of the past purchases a personal pick comes from (its ``because_of``), best first
+    because: list[str] = field(default_factory=list)
 
     @property
     def pk(self) -> Any:
@@ -107,7 +113,7 @@ def for_user(user: Any, *, limit: int, rules: Rules) -> list[Pick]:
     # A product may be both personal and trending: fetch twice the limit so dropping repeats
     # still leaves a full list.
     return _cached(("user", user_id, limit, rules.cache_key()),
-                   lambda version: _single_list(rows, limit, rules, version, fetch=2 * limit))
+                   lambda version: _name_reasons(_single_list(rows, limit, rules, version, fetch=2 * limit)))
 
 
 def for_basket(product_ids: Iterable, *, limit: int, rules: Rules) -> list[Pick]:
@@ -155,7 +161,7 @@ def _single_list(rows: _Rows, limit: int, rules: Rules, version: int | None, *, 
     adapter = get_adapter()
     kept = list(first.values())[: limit + len(pinned)]
     return _merge_pins(adapter, [_pick(adapter, row, score=row.cs_total if rows.summed else None) for row in kept],
-                       pinned, limit)
+                       pinned, limit, kind=rows.kind)
 
 
 def _fetch(rows: _Rows, rules: Rules, version: int | None, *, count: int) -> tuple[list[Recommendation], list]:
@@ -182,7 +188,7 @@ def _fetch(rows: _Rows, rules: Rules, version: int | None, *, count: int) -> tup
         active = values["version"][0] if values["version"] else _active_version_sql()
         queryset = (Recommendation.objects.filter(rows.where(values), version_id=active).filter(not_blocked(kind))
                     .annotate(cs_pinned=pins_exist(kind, values["sources"])))
-        queryset = given.apply(queryset, "target__")
+        queryset = given.apply(queryset, "target__", sources=values["sources"])
         if rows.summed:
             # Summed and cut in SQL, so only the rows shown are read; the filter on the window's
             # row number makes Django wrap the query in a subquery.
@@ -212,7 +218,7 @@ def _active_version_sql() -> RawSQL:
 def _pick(adapter, row: Recommendation, *, score: float | None = None) -> Pick:
     return _shown(adapter, row.target, score=row.score if score is None else score,
                   explanation=row.explanation if isinstance(row.explanation, dict) else {},
-                  version=row.version_id, source_id=row.source_id)
+                  version=row.version_id, source_id=row.source_id, kind=row.kind)
 
 
 def _shown(adapter, product: Any, **values: Any) -> Pick:
@@ -221,15 +227,16 @@ def _shown(adapter, product: Any, **values: Any) -> Pick:
                 image=adapter.image_url(product), **values)
 
 
-def _merge_pins(adapter, picks: list[Pick], pinned: list[tuple[int, Any, Any]], limit: int) -> list[Pick]:
-    """Drop repeated products, place the pins, cut to ``limit`` and number the ranks from 1."""
+def _merge_pins(adapter, picks: list[Pick], pinned: list[tuple[int, Any, Any]], limit: int, *,
+                kind: str) -> list[Pick]:
+    """Drop repeated products, place the pins (of list ``kind``), cut to ``limit`` and number the ranks from 1."""
     version = next((pick.version for pick in picks), None)
     placed_pins, pinned_ids = [], set()
     for position, source_id, product in pinned:
         if product.pk not in pinned_ids:
             pinned_ids.add(product.pk)
             placed_pins.append((position, _shown(adapter, product, score=0.0, version=version,
-                                                 source_id=source_id, pinned=True)))
+                                                 source_id=source_id, pinned=True, kind=kind)))
     seen, unique = set(pinned_ids), []
     for pick in picks:
         if pick.pk not in seen:
@@ -241,6 +248,24 @@ def _merge_pins(adapter, picks: list[Pick], pinned: list[tuple[int, Any, Any]], 
     return placed
 
 
+def _name_reasons(picks: list[Pick]) -> list[Pick]:
+    """Fill each personal pick's ``because`` with the titles of its ``because_of`` products (one query, if any)."""
+    wanted = {pick.pk: [pk for pk in pick.explanation["because_of"] if isinstance(pk, (int, str))]
+              for pick in picks if pick.kind == Kind.FOR_YOU and isinstance(pick.explanation.get("because_of"), list)}
+    pks = {pk for reasons in wanted.values() for pk in reasons}
+    if not pks:
+        return picks
+    adapter = get_adapter()
+    products = adapter.get_queryset().filter(pk__in=pks)
+    related = display_related()
+    if related:
+        products = products.select_related(*related)
+    titles = {product.pk: adapter.title(product) for product in products}
+    for pick in picks:
+        pick.because = [titles[pk] for pk in wanted.get(pick.pk, []) if pk in titles]
+    return picks
+
+
 def _with_excluded(rules: Rules, ids: Iterable) -> Rules:
     return replace(rules, exclude_ids=rules.exclude_ids | frozenset(ids))
 
@@ -250,11 +275,11 @@ def _cached(key_parts: tuple, compute) -> list[Pick]:
     timeout = int(crosssell_settings.CACHE_TIMEOUT or 0)
     if timeout <= 0:
         return compute(None)
-    version = _remembered_active_version(min(timeout, int(crosssell_settings.ACTIVE_VERSION_CACHE_TIMEOUT)))
+    version, forget = _remembered_active_version(min(timeout, int(crosssell_settings.ACTIVE_VERSION_CACHE_TIMEOUT)))
     if version is None:
         return []
     cache = caches[crosssell_settings.CACHE_ALIAS]
-    key = f"crosssell:{version}:{_digest(key_parts)}"
+    key = f"crosssell:{version}:{forget}:{_digest(key_parts)}"
     picks = cache.get(key)
     if picks is None:
         picks = compute(version)
@@ -264,21 +289,21 @@ def _cached(key_parts: tuple, compute) -> list[Pick]:
     return picks
 
 
-# ``(version id, monotonic time it expires)`` of the active version this process serves from.
-# Kept in the process, not in the shared cache: a cache round trip per widget cost more than the
-# query it saves does every few seconds, and the bound is the same either way.
-_active_version_memo: tuple[int, float] | None = None
+# ``((version id, latest forget's id), monotonic time it expires)`` of the active version this
+# process serves from. Kept in the process, not in the shared cache: a cache round trip per widget
+# cost more than the query it saves does every few seconds, and the bound is the same either way.
+_active_version_memo: tuple[tuple[int, int | None], float] | None = None
 
 
-def _remembered_active_version(seconds: float) -> int | None:
-    """Return the active version's id, read from the database at most once per ``seconds``."""
+def _remembered_active_version(seconds: float) -> tuple[int | None, int | None]:
+    """Return the active version's id and the latest forget's, read from the database at most once per ``seconds``."""
     global _active_version_memo
     memo, now = _active_version_memo, time.monotonic()
     if memo is not None and memo[1] > now:
         return memo[0]
-    version = ActiveVersion.objects.current_id()
-    _active_version_memo = None if version is None else (version, now + seconds)
-    return version
+    served = ActiveVersion.objects.current_and_latest_forget()
+    _active_version_memo = None if served[0] is None else (served, now + seconds)
+    return served
 
 
 def forget_active_version(**kwargs: Any) -> None:
@@ -293,6 +318,7 @@ def _forget_on_settings_change(setting: str, **kwargs: Any) -> None:
 
 
 recommendations_published.connect(forget_active_version, dispatch_uid="crosssell_forget_active_version")
+user_forgotten.connect(forget_active_version, dispatch_uid="crosssell_forget_active_version_on_forget")
 setting_changed.connect(_forget_on_settings_change, dispatch_uid="crosssell_forget_active_version_settings")
 
 

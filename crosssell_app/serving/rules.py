@@ -30,7 +30,9 @@ class Rules:
 
     ``exclude_ids`` holds products already in the cart (or the product being viewed);
     ``purchased_by`` a user id whose past purchases are left out; category and price filters use
-    the adapter's ``category`` and ``price`` field lookups.
+    the adapter's ``category`` and ``price`` field lookups. ``cross_category`` keeps only products
+    of other categories than the ones the list is about (the viewed product, the cart's products):
+    the cross-category cross-sell; a list about nobody's product (personal picks) ignores it.
     """
 
     exclude_ids: frozenset = field(default_factory=frozenset)
@@ -40,6 +42,7 @@ class Rules:
     max_price: Decimal | None = None
     purchased_by: Any = None
     available_only: bool = True
+    cross_category: bool = False
 
     def product_q(self, prefix: str = "") -> models.Q:
         """Return a ``Q`` over products, its lookups prefixed (``"target__"``) for a related model."""
@@ -60,9 +63,18 @@ class Rules:
             query &= models.Q(**{f"{prefix}{price}__lte": self.max_price})
         return query
 
-    def apply(self, queryset: models.QuerySet, prefix: str = "") -> models.QuerySet:
-        """Return ``queryset`` narrowed to rows whose product (at ``prefix``) obeys the rules."""
+    def apply(self, queryset: models.QuerySet, prefix: str = "", sources: Sequence = ()) -> models.QuerySet:
+        """Return ``queryset`` narrowed to rows whose product (at ``prefix``) obeys the rules.
+
+        ``sources`` are the products the list is about, for ``cross_category``.
+        """
         queryset = queryset.filter(self.product_q(prefix))
+        category = get_adapter().fields.get("category")
+        if self.cross_category and category and sources:
+            # One subquery in the same statement: no query of its own for the sources' categories.
+            theirs = (get_adapter().model._default_manager.filter(pk__in=list(sources))
+                      .exclude(**{f"{category}__isnull": True}).values(category))
+            queryset = queryset.exclude(**{f"{prefix}{category}__in": theirs})
         if self.purchased_by is not None:
             # NOT IN an uncorrelated subquery: the database reads the user's purchases once per
             # query (a hashed subplan) instead of once per candidate row.
@@ -73,7 +85,7 @@ class Rules:
     def cache_key(self) -> str:
         """Return a short stable text that tells two rule sets apart in a cache key."""
         parts = (sorted(map(str, self.exclude_ids)), self.categories, self.exclude_categories,
-                 self.min_price, self.max_price, self.purchased_by, self.available_only)
+                 self.min_price, self.max_price, self.purchased_by, self.available_only, self.cross_category)
         return repr(parts)
 
 
@@ -150,7 +162,7 @@ def pins(kind: str, source_ids: Sequence, rules: Rules) -> list[tuple[int, Any, 
     Pinned products must obey ``rules`` like any other; a pin for a product that is out of stock
     simply does not show.
     """
-    wanted = rules.apply(_pin_rules(kind, source_ids), "target__")
+    wanted = rules.apply(_pin_rules(kind, source_ids), "target__", sources=source_ids)
     wanted = wanted.select_related(*display_related("target__")).order_by("position", "pk")
     return [(rule.position, rule.source_id, rule.target) for rule in wanted]
 

@@ -53,17 +53,25 @@ def _never_raises(func):
 @register.simple_tag(takes_context=True)
 @_never_raises
 def frequently_bought_together(context, product, limit: int = 3, variant: str = "", **filters) -> str:
-    """Render the product with its bought-together picks, checkboxes, the total and one add-to-cart form."""
+    """Render the product with its bought-together picks, checkboxes, the total and one add-to-cart form.
+
+    ``cross_category=True`` keeps only picks of other categories than the product's.
+    ``bought_together`` in the template's context tells whether every pick was bought with the
+    product (a merchandiser's pin may not have been), for a heading that claims only that.
+    """
     picks = _product_picks(Kind.BOUGHT_TOGETHER, "together", product, limit, filters)
     if not picks:
         return ""
     adapter = get_adapter()
     prices = [adapter.price(product), *(pick.price for pick in picks)]
+    for pick in picks:
+        pick.why = describe(pick.explanation)
     return _render(context, "frequently_bought_together", variant, picks, product=product, widget="together", extra={
         "product_title": adapter.title(product),
         "product_price": prices[0],
         "total": sum((price for price in prices if price is not None), Decimal(0)),
         "add_to_cart_url": add_to_cart_url(),
+        "bought_together": all(pick.why.orders_together for pick in picks),
     })
 
 
@@ -83,14 +91,22 @@ def upgrade_to(context, product, limit: int = 3, variant: str = "", **filters) -
 @register.simple_tag(takes_context=True)
 @_never_raises
 def recommended_for_you(context, limit: int = 8, variant: str = "", **filters) -> str:
-    """Render the visitor's personal picks, topped up with trending products."""
+    """Render the visitor's personal picks, topped up with best sellers (only best sellers when anonymous).
+
+    ``personal`` and ``best_sellers`` in the template's context tell whether any pick is the
+    visitor's own and whether any is a best seller, so the heading says "best sellers" when no
+    pick is personal; each pick's ``kind`` says which it is, and a
+    personal pick's ``because`` holds the titles of the past purchases it comes from.
+    """
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
     picks = serving.for_user(user, limit=clamp_limit(limit, 8), rules=_rules([], filters, user=user))
     if not picks:
         return ""
     _link(picks, "for_you", None)
-    return _render(context, "recommended_for_you", variant, picks, product=None, widget="for_you")
+    return _render(context, "recommended_for_you", variant, picks, product=None, widget="for_you",
+                   extra={"personal": any(pick.kind == Kind.FOR_YOU for pick in picks),
+                          "best_sellers": any(pick.kind == Kind.TRENDING for pick in picks)})
 
 
 @register.simple_tag(takes_context=True)
@@ -131,7 +147,15 @@ def _rules(exclude: Iterable, filters: dict[str, Any], *, user: Any = None):
         exclude_ids=[getattr(item, "pk", item) for item in exclude], user=user,
         categories=split_words(filters.get("category")), exclude_categories=split_words(filters.get("exclude_category")),
         min_price=_price(filters.get("min_price")), max_price=_price(filters.get("max_price")),
+        cross_category=_flag(filters.get("cross_category")),
     )
+
+
+def _flag(value: Any) -> bool:
+    """Return a tag option as a boolean: ``True``, or a text such as ``"true"`` / ``"1"`` / ``"yes"``."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
 
 
 def _price(value: Any) -> Decimal | None:

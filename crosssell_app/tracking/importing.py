@@ -4,7 +4,8 @@ The default column mapping is the UCI Online Retail export's; other shops pass t
 line goes through :class:`crosssell_app.tracking.order_rows.LineRules`; lines that are no sale, or
 that the database could not hold (the limits the API applies too), or dated in the future, are
 counted per reason and skipped, never raised. Orders already recorded (same order id) are left
-as they are, so running the import twice imports once.
+as they are, so running the import twice imports once, and the orders of a forgotten customer
+dated before the forget are skipped, so importing the file again does not bring them back.
 
 A file lands whole or not at all: its batches are written in one transaction, so an error
 (a database refusing a row, a connection lost) leaves none of its orders. Orders are inserted with
@@ -32,12 +33,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import FieldError
 from django.db import connections, router, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from . import order_rows
 from ..adapters import ProductAdapter
 from ..models import insert_rows
-from ..models import Order, OrderLine
+from ..models import Order, OrderLine, Tombstone
 from ..products import get_adapter
 from .recording import latest_order_time
 
@@ -181,6 +183,8 @@ def _read_orders(reader: csv.DictReader, path, given: dict[str, str], codes: dic
         raise UnreadableFile(f"{path}: columns {missing} not found; the file has {found}")
     customer_column = columns["customer"] if columns["customer"] in found else None
     latest = latest_order_time()
+    forgotten = dict(Tombstone.objects.exclude(customer_ref="").order_by().values("customer_ref")
+                     .annotate(last=Max("forgotten_at")).values_list("customer_ref", "last"))
     pending: dict[str, _PendingOrder] = {}
     for row in _rows_with_progress(reader, progress):
         summary.rows += 1
@@ -198,6 +202,8 @@ def _read_orders(reader: csv.DictReader, path, given: dict[str, str], codes: dic
                 reason = order_rows.BAD_DATE
             elif ordered_at > latest:
                 reason = order_rows.FUTURE_DATE
+            elif customer in forgotten and ordered_at <= forgotten[customer]:
+                reason = order_rows.FORGOTTEN_CUSTOMER
         if reason is None:
             reason = _add_line(pending, order_id, ordered_at, customer, codes[code],
                                order_rows.parse_quantity(quantity), order_rows.parse_price(price))

@@ -45,6 +45,7 @@ MISSING_FIELD = "missing order id or product code"
 ID_TOO_LONG = f"order id or customer reference longer than {MAX_ORDER_ID_LENGTH} characters"
 NUL_BYTE = "NUL byte in the order id, customer reference or product code"
 UNKNOWN_PRODUCT = "unknown product"
+FORGOTTEN_CUSTOMER = "customer forgotten after this order"
 
 #: every reason a line can be skipped, in the order a summary lists them
 SKIP_REASONS = (
@@ -60,6 +61,7 @@ SKIP_REASONS = (
     ID_TOO_LONG,
     NUL_BYTE,
     UNKNOWN_PRODUCT,
+    FORGOTTEN_CUSTOMER,
 )
 
 

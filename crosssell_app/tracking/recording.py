@@ -2,8 +2,14 @@
 
 These are the functions a host calls (the mixin and signals call them too). They never raise on
 a repeated order: the shop's order id is unique, so recording it twice stores it once. An order
-the database could not hold (limits in :mod:`.order_rows`) or dated beyond ``MAX_CLOCK_SKEW``
-ahead of this server's clock raises :class:`OrderRefused` before anything is written.
+the database could not hold (limits in :mod:`.order_rows`), dated beyond ``MAX_CLOCK_SKEW``
+ahead of this server's clock, or of a forgotten person and dated before their forget raises
+:class:`OrderRefused` before anything is written.
+
+Forgetting (:func:`forget_user`) deletes a person's events and leaves a
+:class:`~crosssell_app.models.Tombstone`, which publishing and the importer honour. Django gives
+a session a new key when its visitor signs in; :func:`link_session_to_user` gives the user the
+events recorded under the old key, so a forget reaches what they did before signing in too.
 """
 
 from __future__ import annotations
@@ -18,11 +24,23 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from ..conf import crosssell_settings
-from ..models import Order, OrderLine, ProductView, Recommendation, WidgetEvent
-from ..signals import order_recorded
+from ..models import (
+    ActiveVersion,
+    Order,
+    OrderLine,
+    ProductView,
+    Recommendation,
+    Tombstone,
+    WidgetEvent,
+    session_digest,
+)
+from ..signals import order_recorded, user_forgotten
 from . import order_rows
 
 logger = logging.getLogger(__name__)
+
+#: the session entry holding the key the visitor's events were recorded under before signing in
+ANONYMOUS_KEY = "crosssell_anonymous_key"
 
 
 class OrderRefused(ValueError):
@@ -56,7 +74,10 @@ class Line:
 
 
 def visitor(request) -> tuple[Any, str]:
-    """Return ``(user or None, session key)`` of a request, creating a session key if needed."""
+    """Return ``(user or None, session key)`` of a request, creating a session key if needed.
+
+    An anonymous visitor's key is also kept in the session, for :func:`link_session_to_user`.
+    """
     user = getattr(request, "user", None)
     user = user if user is not None and user.is_authenticated else None
     session = getattr(request, "session", None)
@@ -65,7 +86,24 @@ def visitor(request) -> tuple[Any, str]:
         if not session.session_key:
             session.save()
         key = session.session_key or ""
+        if user is None and key and session.get(ANONYMOUS_KEY) != key:
+            session[ANONYMOUS_KEY] = key
     return user, key
+
+
+def link_session_to_user(sender, request, user, **kwargs) -> None:
+    """Give ``user`` the views, clicks and orders recorded under their session's key before they signed in.
+
+    Connected to ``user_logged_in``. Django's ``login()`` gives the session a new key but keeps its
+    data, where :func:`visitor` noted the old key. Signing in as another user in the same browser
+    empties the session first, so nothing of the first visitor is linked to the second.
+    """
+    session = getattr(request, "session", None)
+    key = session.pop(ANONYMOUS_KEY, "") if session is not None else ""
+    if not key or user is None or user.pk is None:
+        return
+    for model in (ProductView, WidgetEvent, Order):
+        model.objects.filter(session_key=key, user__isnull=True).update(user=user)
 
 
 def record_view(product, *, user=None, session_key: str = "", source_widget: str = "",
@@ -156,6 +194,8 @@ def record_order(order_id: str, lines: Iterable[Line | Mapping[str, Any] | tuple
     merged = _coerce_lines(lines)
     if not merged:
         raise OrderRefused("lines", "an order needs at least one line")
+    if ordered_at is not None:
+        _refuse_forgotten(user, customer_ref or "", ordered_at)
     existing = Order.objects.filter(external_id=order_id).first()
     if existing is not None:
         return existing, False
@@ -184,6 +224,25 @@ def record_order(order_id: str, lines: Iterable[Line | Mapping[str, Any] | tuple
     return order, True
 
 
+def _refuse_forgotten(user, customer_ref: str, ordered_at: datetime) -> None:
+    """Refuse an order of a forgotten user or customer dated before the forget.
+
+    Replayed history must not bring them back; an order dated after the forget is a new one (the
+    person came back) and is recorded.
+    """
+    who = models.Q(pk__in=[])
+    if user is not None:
+        who |= models.Q(user_id=getattr(user, "pk", user))
+    if customer_ref:
+        who |= models.Q(customer_ref=customer_ref)
+    tombstone = Tombstone.objects.filter(who, forgotten_at__gte=ordered_at).order_by("-forgotten_at").first()
+    if tombstone is not None:
+        field = "customer_ref" if customer_ref and tombstone.customer_ref == customer_ref else "user"
+        who = "customer" if field == "customer_ref" else "user"
+        raise OrderRefused(field, f"this {who} was forgotten on {tombstone.forgotten_at:%Y-%m-%d %H:%M %Z}; "
+                                  "an order dated before that is not recorded again")
+
+
 def _recent_clicks(user, session_key: str, product_ids: list, at: datetime) -> dict[Any, tuple[str, int | None]]:
     """Return, per product, the widget and version of this visitor's latest click on it."""
     if user is None and not session_key:
@@ -200,13 +259,27 @@ def _recent_clicks(user, session_key: str, product_ids: list, at: datetime) -> d
 
 
 def forget_user(user=None, *, customer_ref: str = "", session_key: str = "") -> dict[str, int]:
-    """Delete every event and personal recommendation of a user, customer or session.
+    """Delete every event and personal recommendation of a user, customer or session; record the forget.
 
-    Returns the number of rows deleted per model. Deleting the user itself does the same through
-    the foreign keys' cascades.
+    A user's events include those recorded under any session key they were signed in with, and
+    (linked at sign-in) those from before they signed in. The :class:`~crosssell_app.models.Tombstone`
+    left behind makes every later publish drop the user's personal lists, even one computed from
+    data read before this forget (:mod:`crosssell_app.training.publishing`), and makes every cached
+    list stale (its key names the latest forget). The forget holds the active-version lock, so a
+    publish's switch happens wholly before or wholly after it. Returns the rows deleted per model.
+    Deleting the user does the same through the foreign keys' cascades (:func:`record_user_deletion`).
     """
+    if user is None and not customer_ref and not session_key:
+        raise ValueError("Give a user, a customer reference or a session key to forget.")
+    problem = order_rows.identity_problem("", customer_ref or "")
+    if problem or "\x00" in (session_key or ""):
+        raise ValueError(f"Cannot forget this customer reference or session key: {problem or order_rows.NUL_BYTE}.")
     deleted: dict[str, int] = {}
     with transaction.atomic():
+        ActiveVersion.objects.lock()  # a publish switching versions waits for this forget, or it for the switch
+        tombstone = Tombstone.objects.create(user=user, customer_ref=customer_ref or "",
+                                             session_digest=session_digest(session_key or ""))
+        signed_in_sessions = _session_keys_of(user)
         for model, field in ((ProductView, None), (WidgetEvent, None), (Order, "customer_ref"),
                              (Recommendation, None)):
             query = models.Q(pk__in=[])
@@ -214,9 +287,35 @@ def forget_user(user=None, *, customer_ref: str = "", session_key: str = "") -> 
                 query |= models.Q(user=user)
             if session_key and model is not Recommendation:
                 query |= models.Q(session_key=session_key)
+            if signed_in_sessions and model is not Recommendation:
+                # Rows the host recorded with only the key of a session the user was signed in
+                # with; never another user's rows.
+                query |= models.Q(session_key__in=signed_in_sessions, user__isnull=True)
             if customer_ref and field:
                 query |= models.Q(**{field: customer_ref})
             _, per_model = model.objects.filter(query).delete()
             for label, count in per_model.items():
                 deleted[label] = deleted.get(label, 0) + count
+        transaction.on_commit(lambda: user_forgotten.send(sender=Tombstone, tombstone=tombstone))
     return deleted
+
+
+def _session_keys_of(user) -> set[str]:
+    """Return every session key recorded with ``user``'s events."""
+    if user is None:
+        return set()
+    keys: set[str] = set()
+    for model in (ProductView, WidgetEvent, Order):
+        keys.update(model.objects.filter(user=user).exclude(session_key="")
+                    .values_list("session_key", flat=True).distinct())
+    return keys
+
+
+def record_user_deletion(sender, instance, **kwargs) -> None:
+    """Leave a tombstone for a deleted user (connected to the user model's ``post_delete``).
+
+    The cascades deleted their events and lists; the tombstone keeps a retrain that read them
+    before from publishing their personal list again.
+    """
+    tombstone = Tombstone.objects.create(user_id=instance.pk)
+    transaction.on_commit(lambda: user_forgotten.send(sender=Tombstone, tombstone=tombstone))

@@ -26,7 +26,7 @@ from ..recommenders.base import binary_matrix
 
 CHUNK = 5000
 #: item attributes saved as text, and as numbers
-TEXT_COLUMNS = ("title", "text", "category", "variant_group")
+TEXT_COLUMNS = ("title", "text", "category", "variant_group", "type")
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Dataset:
     ``customers`` is customers x items (a Django user or an imported customer reference each),
     ``customer_users`` the Django user id of each customer row or -1; ``views`` is visitors x
     items. ``order_last`` holds, per order row, the item of its last recorded line (the holdout
-    hides it).
+    hides it); ``order_customers`` its customer row, or -1 for an order without a customer.
     """
 
     product_pks: np.ndarray
@@ -48,6 +48,7 @@ class Dataset:
     customers: sp.csr_matrix
     customer_users: np.ndarray
     views: sp.csr_matrix
+    order_customers: np.ndarray | None = None
     _index: dict[Any, int] | None = field(default=None, repr=False)
 
     @property
@@ -77,6 +78,8 @@ class Dataset:
         """Write the dataset to ``path`` with ``np.savez`` (strings as unicode arrays, no pickle)."""
         arrays: dict[str, np.ndarray] = {"product_pks": self.product_pks, "order_times": self.order_times,
                                          "order_last": self.order_last, "customer_users": self.customer_users}
+        if self.order_customers is not None:
+            arrays["order_customers"] = self.order_customers
         for name in ("orders", "customers", "views"):
             matrix = getattr(self, name)
             arrays.update({f"{name}.data": matrix.data, f"{name}.indices": matrix.indices,
@@ -99,29 +102,33 @@ class Dataset:
                 items["available"] = items["available"].astype(bool)
             return cls(product_pks=data["product_pks"], items=items, orders=matrix("orders"),
                        order_times=data["order_times"], order_last=data["order_last"],
-                       customers=matrix("customers"), customer_users=data["customer_users"], views=matrix("views"))
+                       customers=matrix("customers"), customer_users=data["customer_users"], views=matrix("views"),
+                       order_customers=data["order_customers"] if "order_customers" in data.files else None)
 
 
 def build_dataset() -> Dataset:
     """Read the catalogue (through the adapter), the orders and the views into a :class:`Dataset`."""
     product_pks, items = _catalogue()
     index = {pk: i for i, pk in enumerate(product_pks.tolist())}
-    orders, times, last, customers, customer_users = _orders(index)
+    orders, times, last, customers, customer_users, order_customers = _orders(index)
     return Dataset(product_pks=product_pks, items=items, orders=orders, order_times=times, order_last=last,
-                   customers=customers, customer_users=customer_users, views=_views(index), _index=index)
+                   customers=customers, customer_users=customer_users, views=_views(index),
+                   order_customers=order_customers, _index=index)
 
 
 def _catalogue() -> tuple[np.ndarray, pd.DataFrame]:
     """Return product pks (sorted, the column order) and the adapter's attributes aligned with them."""
     rows = sorted(get_adapter().catalogue(chunk_size=CHUNK), key=lambda row: row["pk"])
     pks = np.asarray([row["pk"] for row in rows])
-    columns: dict[str, Any] = {name: [row[name] for row in rows] for name in ATTRIBUTES}
+    # .get: an adapter subclass written before the ``type`` attribute yields rows without it
+    columns: dict[str, Any] = {name: [row.get(name, "") for row in rows] for name in ATTRIBUTES}
     columns["price"] = np.asarray([np.nan if p is None else float(p) for p in columns["price"]], dtype=np.float64)
     columns["available"] = np.asarray(columns["available"], dtype=bool)
     return pks, pd.DataFrame(columns)
 
 
-def _orders(index: dict[Any, int]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, sp.csr_matrix, np.ndarray]:
+def _orders(index: dict[Any, int]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, sp.csr_matrix, np.ndarray,
+                                            np.ndarray]:
     """Stream orders and their lines; return the order, customer and helper arrays."""
     order_row: dict[int, int] = {}
     times = array("d")
@@ -158,7 +165,8 @@ def _orders(index: dict[Any, int]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarra
     known = owners >= 0
     customers = binary_matrix(owners[known], col_array[known], (len(customer_users), n_items))
     return (orders, np.frombuffer(times, dtype=np.float64).copy(), last, customers,
-            np.frombuffer(customer_users, dtype=np.int64).copy())
+            np.frombuffer(customer_users, dtype=np.int64).copy(),
+            np.frombuffer(customer_of_order, dtype=np.int64).copy())
 
 
 def _views(index: dict[Any, int]) -> sp.csr_matrix:

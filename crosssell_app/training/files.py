@@ -8,6 +8,13 @@ prepare task wrote. With ``MODEL_DIR = None`` the folder is a temporary one on t
 nothing in it: its folder is deleted when it publishes or fails, fitted models included. With a
 ``MODEL_DIR`` the fitted ``model-*.npz`` of the kept versions stay there.
 
+What a kept file holds of the shop's people: no user id, customer reference or date (the dataset
+snapshot, which maps customers to users, and the computed lists, which name the users of personal
+lists, are deleted at publish). The session-kNN (``UserCF``, part of the default ``Hybrid``)
+keeps the order rows it matches baskets against, so its file holds every order's basket as a row
+of product indices, without anyone's id. A forget does not rewrite these files; they go with
+their version (``KEEP_VERSIONS``), or set ``MODEL_DIR = None`` to keep none.
+
 Files are written to a temporary name and renamed, so a task killed half-way never leaves a
 truncated file that a redelivered task would trust.
 """

@@ -4,6 +4,14 @@ Rows go in first (PostgreSQL ``COPY``, batched ``bulk_create`` elsewhere) into a
 incomplete, which no reader looks at. Activation is one transaction: mark the version complete
 and point the single :class:`~crosssell_app.models.ActiveVersion` row at it. So a crash at any
 moment leaves the previous version serving; the half-written one is pruned later.
+
+A retrain publishes lists computed from data it read long before, so a user forgotten meanwhile
+is still in them. Every publish honours the forgets (:class:`~crosssell_app.models.Tombstone`)
+made since its run started: the writer leaves their rows out, and the switch deletes, in its own
+transaction, the rows of a forget that committed while they were being written.
+:func:`crosssell_app.tracking.recording.forget_user` takes the same active-version lock, so a
+forget either lands before the switch (and the switch drops the user) or after it (and deletes
+the user's rows of the version just switched to).
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, NamedTuple
 
@@ -18,12 +27,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..conf import crosssell_settings
-from ..models import ActiveVersion, Recommendation, RecommendationVersion, TrainingRun, insert_rows
+from ..models import ActiveVersion, Recommendation, RecommendationVersion, Tombstone, TrainingRun, insert_rows
 from ..signals import recommendations_published
 
 logger = logging.getLogger(__name__)
 
 BATCH = 5000
+#: how long before a run started a forget may still have been invisible to the data the run read
+#: (its transaction not yet committed, or its machine's clock ahead of the worker's); the users of
+#: such forgets get no personal list from the run either. A user forgotten longer before gets one
+#: again from what they did after the forget.
+FORGET_MARGIN = timedelta(hours=1)
 
 
 class Row(NamedTuple):
@@ -55,15 +69,29 @@ def write_rows(version: RecommendationVersion, rows: Iterable[Row],
     (``bulk_create`` of the Online Retail lists spends most of its time building objects).
     """
     writer = _copy_rows if connection.vendor == "postgresql" else _insert_rows
+    since = forgets_since(version)
     written = 0
     iterator = iter(rows)
     while batch := list(islice(iterator, BATCH)):
+        if any(row.user_id is not None for row in batch):
+            # Read for each batch: a user deleted meanwhile would fail the batch's foreign key.
+            forgotten = set(Tombstone.objects.since(since).user_ids())
+            batch = [row for row in batch if row.user_id is None or row.user_id not in forgotten]
         with transaction.atomic():  # one commit per batch: in autocommit SQLite would sync every row
             writer(version.pk, batch)
         written += len(batch)
         if on_progress:
             on_progress(written)
     return written
+
+
+def forgets_since(version: RecommendationVersion) -> datetime | None:
+    """Return when the forgets that ``version`` must honour begin: :data:`FORGET_MARGIN` before its run started.
+
+    A version without a run (written by hand) honours every forget.
+    """
+    started = TrainingRun.objects.filter(pk=version.run_id).values_list("started_at", flat=True).first()
+    return None if started is None else started - FORGET_MARGIN
 
 
 def _values(version_id: int, batch: list[Row]) -> Iterator[tuple]:
@@ -88,7 +116,8 @@ def activate(version: RecommendationVersion, run: TrainingRun | None = None) -> 
 
     The run row is locked and re-read first: a run the stale-run reaper failed meanwhile (or a
     redelivered task of a run already published) must not switch anything, so a version is
-    published at most once. ``recommendations_published`` is sent after the commit.
+    published at most once. The rows of users forgotten since the run started are deleted first
+    (see the module's docstring). ``recommendations_published`` is sent after the commit.
     """
     with transaction.atomic():
         if run is not None:
@@ -97,6 +126,8 @@ def activate(version: RecommendationVersion, run: TrainingRun | None = None) -> 
                 logger.warning("Run %s is %s; version %s is not activated.", run.pk, current.status, version.pk)
                 return False
         active = ActiveVersion.objects.lock()
+        forgotten = Tombstone.objects.since(forgets_since(version)).user_ids()
+        Recommendation.objects.filter(version=version, user_id__in=forgotten).delete()
         row_count = Recommendation.objects.filter(version=version).count()
         RecommendationVersion.objects.filter(pk=version.pk).update(complete=True, row_count=row_count)
         active.version_id = version.pk

@@ -30,8 +30,8 @@ from ..explanations import keep_known
 from ..models import ActiveVersion, Kind, RecommendationVersion, TrainingRun
 from ..recommenders.base import CUSTOMERS, ITEMS, VIEWS, Recommender, binary_matrix
 from ..recommenders.holdout import hide_one
-from . import files, publishing, runs
-from .dataset import Dataset, build_dataset, co_purchase_counts
+from . import curation, files, personal, publishing, runs
+from .dataset import Dataset, build_dataset
 
 logger = logging.getLogger(__name__)
 
@@ -215,8 +215,8 @@ def compute_lists(spec: Spec, model: Any, dataset: Dataset, folder) -> dict[str,
         explanations: list[list[dict]] | None = None
         sources, users = everything, np.empty(0, dtype=np.int64)
         if kind == Kind.BOUGHT_TOGETHER:
-            ids, scores = model.complete_basket_batch(everything, k)
-            counts = co_purchase_counts(dataset.orders, everything, ids)
+            candidates, scores = model.complete_basket_batch(everything, k * curation.CANDIDATES_PER_PICK)
+            ids, scores, counts = bought_together(dataset, dataset.orders, candidates, scores, k)
             explanations = [[{"orders_together": int(n)} for n in row] for row in counts]
         elif kind == Kind.SIMILAR:
             ids, scores = model.similar_items_batch(everything, k)
@@ -225,7 +225,7 @@ def compute_lists(spec: Spec, model: Any, dataset: Dataset, folder) -> dict[str,
             explanations = [[keep_known(kind, model.explain(int(s), int(t))) if t >= 0 else {} for t in row]
                             for s, row in zip(everything, ids)]
         elif kind == Kind.FOR_YOU:
-            sources, users, ids, scores = _for_you(model, dataset, k)
+            sources, users, ids, scores, explanations = _for_you(model, dataset, k)
         else:
             raise ValueError(f"{spec.name} cannot publish lists of kind {kind!r}")
         with files.atomic_path(folder / f"lists-{kind}.npz") as path:
@@ -235,17 +235,34 @@ def compute_lists(spec: Spec, model: Any, dataset: Dataset, folder) -> dict[str,
     return sizes
 
 
+def bought_together(dataset: Dataset, orders: sp.csr_matrix, candidates: np.ndarray, scores: np.ndarray, k: int):
+    """Return every product's bought-together list curated from the model's candidates (:mod:`.curation`).
+
+    Returns ``(ids, scores, orders_together)``; ``orders`` is the matrix the pairs' evidence is counted in.
+    """
+    return curation.curated_lists(
+        candidates, scores, np.arange(dataset.n_items), k, orders=orders, order_customers=dataset.order_customers,
+        items=dataset.items, min_customers=crosssell_settings.MIN_PAIR_CUSTOMERS,
+        max_same_type=crosssell_settings.TOGETHER_MAX_SAME_TYPE)
+
+
 def _for_you(model: Any, dataset: Dataset, k: int):
-    """Return per-user lists: ``complete_basket`` of everything each Django user bought."""
+    """Return per-user lists: ``complete_basket`` of everything each Django user bought.
+
+    Each pick's explanation names the past purchase it comes from (:mod:`.personal`), by product pk.
+    """
     rows = np.flatnonzero(dataset.customer_users >= 0)
     ids = np.full((len(rows), k), -1, dtype=np.int64)
     scores = np.full((len(rows), k), np.nan)
     matrix = dataset.customers
-    for r, row in enumerate(rows):
-        basket = matrix.indices[matrix.indptr[row]:matrix.indptr[row + 1]]
+    baskets = [matrix.indices[matrix.indptr[row]:matrix.indptr[row + 1]] for row in rows]
+    for r, basket in enumerate(baskets):
         found, values = model.complete_basket(basket, k)
         ids[r, :len(found)], scores[r, :len(found)] = found[:k], values[:k]
-    return np.full(len(rows), -1, dtype=np.int64), dataset.customer_users[rows], ids, scores
+    pks = dataset.product_pks.tolist()
+    explanations = [[keep_known(Kind.FOR_YOU, {"because_of": [pks[item] for item in reason]}) for reason in row]
+                    for row in personal.because_of(dataset.orders, matrix, baskets, ids)]
+    return np.full(len(rows), -1, dtype=np.int64), dataset.customer_users[rows], ids, scores, explanations
 
 
 def evaluate(dataset: Dataset) -> dict[str, Any]:
@@ -272,7 +289,27 @@ def evaluate(dataset: Dataset) -> dict[str, Any]:
     ranked = rank_cases(model, cases, HOLDOUT_K)
     return {"model": spec.name, "cases": len(cases),
             f"hr@{HOLDOUT_K}": round(hit_rate(ranked, hidden, HOLDOUT_K), 4),
-            f"ndcg@{HOLDOUT_K}": round(ndcg(ranked, hidden, HOLDOUT_K), 4)}
+            f"ndcg@{HOLDOUT_K}": round(ndcg(ranked, hidden, HOLDOUT_K), 4),
+            **_list_metrics(model, dataset, train, cases)}
+
+
+def _list_metrics(model: Any, dataset: Dataset, train: sp.csr_matrix, cases) -> dict[str, float]:
+    """Score the published lists, not the model, on the same cases: ``lists_*`` plain, ``curated_*`` curated.
+
+    Each case's basket is completed from its items' top-``TOP_K`` lists, a product scoring the
+    sum of its scores in them (as the cart widget reads them), so the pair shows what curation
+    costs in hidden items found. The pairs' evidence is counted in the training rows only.
+    """
+    k = crosssell_settings.TOP_K
+    candidates, scores = model.complete_basket_batch(np.arange(dataset.n_items), k * curation.CANDIDATES_PER_PICK)
+    curated_ids, curated_scores, _ = bought_together(dataset, train, candidates, scores, k)
+    metrics = {}
+    for name, (ids, values) in {"lists": (candidates[:, :k], scores[:, :k]),
+                                "curated": (curated_ids, curated_scores)}.items():
+        ranked = curation.complete_from_lists(ids, values, cases.baskets, HOLDOUT_K)
+        metrics[f"{name}_hr@{HOLDOUT_K}"] = round(hit_rate(ranked, cases.hidden, HOLDOUT_K), 4)
+        metrics[f"{name}_ndcg@{HOLDOUT_K}"] = round(ndcg(ranked, cases.hidden, HOLDOUT_K), 4)
+    return metrics
 
 
 def publish(run_id: int) -> int | None:

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from crosssell_app.models import Kind, MerchandisingRule
-from tests.factories import ItemFactory, UserFactory
+from tests.factories import ItemFactory, SectionFactory, UserFactory
 from tests.serving.published import publish
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def test_a_products_list_is_returned_with_its_version(api, mug, kind, path):
     assert response.status_code == 200
     assert response.json() == {"version": version.pk, "results": [{
         "id": plate.pk, "title": "Plate", "url": f"/items/{plate.pk}/", "price": "6.50", "image": "",
-        "rank": 1, "score": 1.0, "pinned": False, "explanation": {"orders_together": 42},
+        "rank": 1, "score": 1.0, "pinned": False, "kind": kind, "explanation": {"orders_together": 42},
     }]}
 
 
@@ -78,6 +78,24 @@ def test_for_you_returns_the_callers_own_picks_only(api):
     assert [row["id"] for row in api.get(f"{API}/for-you/").json()["results"]] == [mine.pk, hot.pk]
     api.force_authenticate(None)
     assert [row["id"] for row in api.get(f"{API}/for-you/").json()["results"]] == [hot.pk]
+
+
+def test_each_pick_says_whether_it_is_personal_or_a_best_seller_filling_up(api):
+    shopper, mine, hot = UserFactory(), ItemFactory(), ItemFactory()
+    publish({(Kind.FOR_YOU, shopper): [mine]}, trending=[hot],
+            explain=lambda kind, source, target: {"because_of": [hot.pk]} if kind == Kind.FOR_YOU else {})
+    api.force_authenticate(shopper)
+    results = api.get(f"{API}/for-you/").json()["results"]
+    assert [(row["id"], row["kind"]) for row in results] == [(mine.pk, "for_you"), (hot.pk, "trending")]
+    assert results[0]["explanation"] == {"because_of": [hot.pk]}  # product ids, as everywhere in the API
+
+
+def test_cross_category_keeps_only_picks_of_other_categories(api, mug):
+    plate, spade = ItemFactory(), ItemFactory(section=SectionFactory(label="Garden"))
+    publish({(Kind.BOUGHT_TOGETHER, mug): [plate, spade]})
+    results = api.get(f"{API}/products/{mug.pk}/together/?cross_category=true").json()["results"]
+    assert [row["id"] for row in results] == [spade.pk]
+    assert len(api.get(f"{API}/products/{mug.pk}/together/?cross_category=false").json()["results"]) == 2
 
 
 def test_basket_completion_returns_what_goes_with_the_basket_and_not_its_products(api, mug):

@@ -1,7 +1,11 @@
 """Training runs and the retrain trigger: for admins only."""
 
-import pytest
+from unittest import mock
 
+import pytest
+from django.db import connection
+
+from crosssell_app import retraining
 from crosssell_app.models import TrainingRun
 from tests.factories import UserFactory
 
@@ -29,12 +33,45 @@ def test_an_unknown_or_huge_run_id_is_404(admin_api):
     assert admin_api.get(f"{RUNS}99999999999999999999999/").status_code == 404
 
 
+@pytest.mark.parametrize("run_id", ["abc", "%C2%84", "1.5"])
+def test_a_run_id_that_is_not_a_number_is_the_apis_json_404(admin_api, run_id):
+    response = admin_api.get(f"{RUNS}{run_id}/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
 def test_an_admin_triggers_a_retrain_and_gets_202_with_the_run_id(admin_api, admin_user, fake_training):
     response = admin_api.post(f"{RUNS}retrain/")
     assert response.status_code == 202
     run = TrainingRun.objects.get()
-    assert response.json() == {"run": run.pk, "status": "queued"}
+    assert response.json() == {"run": run.pk, "status": "queued", "error": ""}
     assert fake_training == [("api", admin_user)]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("atomic_requests", [False, True], ids=["autocommit", "ATOMIC_REQUESTS"])
+def test_a_retrain_the_broker_refuses_is_503_with_the_run_and_its_error(admin_api, monkeypatch, atomic_requests):
+    """The answer comes after the run was sent, also when the host wraps each request in a transaction."""
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", atomic_requests)
+    with mock.patch.object(retraining, "send_task", side_effect=ConnectionError("broker down")):
+        response = admin_api.post(f"{RUNS}retrain/")
+    run = TrainingRun.objects.get()
+    assert run.status == TrainingRun.Status.FAILED
+    assert response.status_code == 503
+    assert response.json() == {"run": run.pk, "status": "failed", "error": run.error}
+    assert "broker down" in run.error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retrain_the_broker_takes_is_202_and_queued(admin_api):
+    sent = mock.Mock(id="task-1")
+    with mock.patch.object(retraining, "send_task", return_value=sent) as send_task:
+        response = admin_api.post(f"{RUNS}retrain/")
+    run = TrainingRun.objects.get()
+    send_task.assert_called_once()
+    assert response.status_code == 202
+    assert response.json() == {"run": run.pk, "status": "queued", "error": ""}
+    assert run.task_id == "task-1"
 
 
 def test_a_non_admin_cannot_trigger_a_retrain(api, fake_training):

@@ -219,7 +219,7 @@ def shopper_buys_the_bundle(page) -> None:
 
 def demo_customer_sees_recommended_for_you(page) -> None:
     page.goto("/")
-    assert page.get_by_role("heading", name="Trending now").is_visible(), "a visitor sees what is trending"
+    assert page.get_by_role("heading", name="Best sellers").is_visible(), "a visitor sees the best sellers"
     trending = set(page.locator("[data-crosssell-widget] h3").all_inner_texts())
 
     page.goto("/login/")

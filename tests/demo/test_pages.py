@@ -36,10 +36,30 @@ def test_the_cart_suggests_what_completes_the_order_but_not_what_is_in_it(client
     assert teacup.name not in section and stand.name not in section
 
 
-def test_a_visitor_sees_trending_on_the_home_page(client, published):
+def test_a_visitor_sees_best_sellers_on_the_home_page_headed_as_best_sellers(client, published):
     page = client.get("/").text
-    assert "Trending now" in page and published[4].name in page and "Recommended for you" not in page
-    assert "In 88 orders in the last 30 days of the data" in page, "a trending pick says why it is shown"
+    assert "Best sellers" in page and published[4].name in page and "Recommended for you" not in page
+    assert "Best seller: in 88 orders in the last 30 days of the data" in page, "a best seller says why it is shown"
+
+
+def test_a_signed_in_shopper_without_orders_sees_best_sellers_not_picks_from_past_orders(client, published):
+    client.force_login(get_user_model().objects.create_user("newcomer"))
+    page = client.get("/").text
+    assert "Best sellers" in page and published[4].name in page
+    assert "Recommended for you" not in page and "past orders" not in page
+
+
+def test_a_personal_pick_says_which_past_purchase_it_comes_from(client, published):
+    from crosssell_app.models import ActiveVersion, Kind, Recommendation
+
+    stand, teacup, _, big_stand, holder = published
+    shopper = get_user_model().objects.create_user("regular")
+    Recommendation.objects.create(version_id=ActiveVersion.objects.current_id(), kind=Kind.FOR_YOU, user=shopper,
+                                  target=big_stand, rank=1, score=1.0, explanation={"because_of": [teacup.pk]})
+    client.force_login(shopper)
+    page = client.get("/").text
+    assert "Recommended for you" in page and f"Because you bought {teacup.name}" in page
+    assert "topped up with best sellers" in page and "Best seller: in 88 orders" in page
 
 
 def test_the_sign_in_page_lists_demo_customers_with_their_order_counts_and_no_one_else(client):

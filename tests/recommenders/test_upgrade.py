@@ -185,7 +185,10 @@ def test_blocks_hold_at_most_the_budget_of_pairs() -> None:
 
 
 def test_co_views_without_co_purchase_add_substitutes() -> None:
-    """Two products viewed in the same sessions but never bought together become substitutes."""
+    """Two products viewed in the same sessions but never bought together become substitutes.
+
+    The lamp and the lantern are of two types, so the host opts out of the type rule here.
+    """
     rows = [
         ("RED LAMP", "A", 2.0),
         ("BRASS LANTERN", "B", 4.0),
@@ -194,8 +197,8 @@ def test_co_views_without_co_purchase_add_substitutes() -> None:
     items = {"text": [r[0] for r in rows], "category": [r[1] for r in rows], "price": [r[2] for r in rows]}
     orders = sp.csr_matrix(np.eye(3).repeat(3, axis=0))
     views = sp.csr_matrix(np.array([[1, 1, 0]] * 8 + [[0, 0, 1]] * 4, dtype=float))
-    without = Upgrade().fit(orders, items)
-    with_views = Upgrade().fit(orders, items, views=views)
+    without = Upgrade(same_type=False).fit(orders, items)
+    with_views = Upgrade(same_type=False).fit(orders, items, views=views)
     assert 1 not in without.upgrades(0)[0]
     assert with_views.upgrades(0)[0].tolist() == [1]
 
@@ -269,3 +272,102 @@ def test_explanations_of_cheaper_and_unpriced_targets_stay_serialisable(model: U
     assert json.loads(json.dumps(unpriced, allow_nan=False)) == unpriced
     with pytest.raises(IndexError):
         model.explain(0, N)
+
+
+# ---------------------------------------------------------------------------- product type and ranking
+def typed_items(rows: list[tuple[str, float, str]]) -> dict[str, list]:
+    """Return an items table with the host's own ``type`` column: (title, price, type) rows."""
+    return {"text": [r[0] for r in rows], "price": [r[1] for r in rows], "type": [r[2] for r in rows]}
+
+
+def quiet_orders(n: int) -> sp.csr_matrix:
+    """Return orders where every item sells alone once: no co-purchase, no complement."""
+    return sp.csr_matrix(np.eye(n))
+
+
+ENAMEL = [
+    ("FRENCH ENAMEL CANDLEHOLDER", 3.0, "candle holder"),  # 0 the source
+    ("FRENCH ENAMEL EARRINGS", 4.0, "earrings"),  # 1 shares two words, another type
+    ("LARGE GLASS CANDLEHOLDER", 5.0, "candle holder"),  # 2 the same type
+]
+
+
+def test_a_product_of_another_type_sharing_words_is_no_upgrade() -> None:
+    """The enamel earrings share FRENCH ENAMEL with the candle holder, yet are no upgrade of it."""
+    model = Upgrade().fit(quiet_orders(3), typed_items(ENAMEL))
+    assert model.upgrades(0)[0].tolist() == [2]
+    assert 1 not in model.similar_items(0)[0]
+
+
+def test_the_host_can_opt_out_of_the_type_rule() -> None:
+    """With ``same_type=False`` the look-alike of another type qualifies again (the old behaviour)."""
+    model = Upgrade(same_type=False).fit(quiet_orders(3), typed_items(ENAMEL))
+    assert 1 in model.upgrades(0)[0]
+
+
+def test_the_hosts_type_is_used_as_it_is_even_without_shared_words() -> None:
+    """Two titles with no word in common are upgrades when the host says they are one type."""
+    rows = [("AURORA", 10.0, "Lamps "), ("ZENITH", 15.0, "lamps"), ("AURORA TWO", 15.0, "Vases")]
+    model = Upgrade().fit(quiet_orders(3), typed_items(rows))
+    assert model.upgrades(0)[0].tolist() == [1]
+
+
+def test_types_are_inferred_from_titles_when_the_host_has_none() -> None:
+    """Without a ``type`` column the head noun decides: mugs upgrade to mugs, not to mug coasters."""
+    titles = ["RED SPOT MUG", "JUMBO RED SPOT MUG", "RED SPOT COASTER", "BLUE SPOT COASTER", "BLUE SPOT MUG"]
+    items = {"text": titles, "price": [2.0, 3.0, 3.0, 3.0, 2.0]}
+    model = Upgrade().fit(quiet_orders(5), items)
+    assert model.upgrades(0)[0].tolist() == [1]
+
+
+def popularity_catalogue() -> tuple[sp.csr_matrix, dict[str, list]]:
+    """Return orders and items where the weak look-alike (2) is the best seller by far.
+
+    Item 1 is nearly twice as similar to the source as item 2 (title cosine 0.32 against 0.18);
+    the old ranking, ``similarity * (1 + log1p(buyers))``, put the best seller first (0.54 < 1.11).
+    """
+    rows = [
+        ("PINK SPOT VINTAGE MUG", 2.0, "mug"),  # 0 the source
+        ("PINK GIANT JUMBO MUG", 3.0, "mug"),  # 1 the closer one, bought once
+        ("GREEN MUG", 3.0, "mug"),  # 2 weakly similar, the best seller
+    ]
+    baskets = [[1]] + [[2]] * 200 + [[0]] * 3
+    return indicator_matrix(baskets, 3), typed_items(rows)
+
+
+def test_a_best_seller_does_not_outrank_a_far_closer_product() -> None:
+    """Popularity lifts a candidate by at most ``popularity_weight``: similarity leads."""
+    orders, items = popularity_catalogue()
+    model = Upgrade().fit(orders, items)
+    closer, seller = model.explain(0, 1), model.explain(0, 2)
+    assert closer["substitutability"] > 1.5 * seller["substitutability"]
+    assert seller["chosen_by"] > 100 * closer["chosen_by"]
+    assert model.upgrades(0)[0].tolist() == [1, 2]
+
+
+def test_popularity_breaks_a_tie_between_equally_similar_products() -> None:
+    rows = [("PINK MUG", 2.0, "mug"), ("PINK MUG LARGE", 3.0, "mug"), ("PINK MUG JUMBO", 3.0, "mug")]
+    baskets = [[1]] + [[2]] * 20 + [[0]]
+    model = Upgrade().fit(indicator_matrix(baskets, 3), typed_items(rows))
+    assert model.upgrades(0)[0].tolist() == [2, 1]
+
+
+def test_the_same_title_under_another_code_is_no_upgrade() -> None:
+    """A dearer listing of the very same product (spelling aside) is a variant, not an upgrade."""
+    rows = [("Pink Mug", 2.0, "mug"), ("PINK  MUGS", 3.0, "mug"), ("JUMBO PINK MUG", 3.0, "mug")]
+    model = Upgrade().fit(quiet_orders(3), typed_items(rows))
+    assert model.upgrades(0)[0].tolist() == [2]
+
+
+def test_the_closest_subtype_leads_and_the_rest_of_the_type_fills_the_list() -> None:
+    """For a key ring, key rings come first; a jewellery ring only after them.
+
+    The silver jewellery ring is the closest title and the best seller: without the subtype
+    (``subtype_weight=0``) it leads the list.
+    """
+    titles = ["SILVER KEY RING", "BLING KEY RING", "LETTER A KEY RING",
+              "SILVER DIAMANTE RING", "GOLD RING", "PEARL RING"]
+    items = {"text": titles, "price": [1.0, 1.5, 1.5, 1.5, 8.0, 9.0]}
+    orders = indicator_matrix([[3]] * 30 + [[1], [2], [0]], 6)
+    assert Upgrade().fit(orders, items).upgrades(0)[0].tolist() == [1, 2, 3]
+    assert Upgrade(subtype_weight=0.0).fit(orders, items).upgrades(0)[0].tolist()[0] == 3

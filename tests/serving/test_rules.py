@@ -58,6 +58,37 @@ def test_category_include_and_exclude_filter_on_the_adapters_category(mug):
     assert together(mug, default_rules(exclude_categories=("Garden",))) == [plate]
 
 
+def test_cross_category_keeps_only_products_of_other_categories_than_the_viewed_one(mug, django_assert_num_queries):
+    spade, plate = ItemFactory(section=SectionFactory(label="Garden")), ItemFactory()
+    loose = ItemFactory(section=None)
+    publish({(Kind.BOUGHT_TOGETHER, mug): [plate, spade, loose]})
+    with django_assert_num_queries(1):  # the viewed product's category is a subquery, not a query
+        assert together(mug, default_rules(cross_category=True)) == [spade, loose]
+    assert together(mug) == [plate, spade, loose]
+
+
+def test_cross_category_leaves_out_pins_of_the_viewed_products_category(mug):
+    spade, bowl = ItemFactory(section=SectionFactory(label="Garden")), ItemFactory()
+    publish({(Kind.BOUGHT_TOGETHER, mug): [spade]})
+    MerchandisingRule.objects.create(kind=Kind.BOUGHT_TOGETHER, action="pin", source=mug, target=bowl, position=1)
+    assert together(mug, default_rules(cross_category=True)) == [spade]
+
+
+def test_cross_category_of_a_cart_leaves_out_the_categories_of_everything_in_it(mug):
+    garden, bath = SectionFactory(label="Garden"), SectionFactory(label="Bath")
+    spade, sponge, plate = ItemFactory(section=garden), ItemFactory(section=bath), ItemFactory()
+    publish({(Kind.BOUGHT_TOGETHER, mug): [plate, spade, sponge], (Kind.BOUGHT_TOGETHER, spade): [sponge]})
+    picks = serving.for_basket([mug.pk, spade.pk], limit=5, rules=default_rules(cross_category=True))
+    assert [pick.product for pick in picks] == [sponge]
+
+
+def test_cross_category_does_not_empty_personal_picks():
+    buyer, plate = UserFactory(), ItemFactory()
+    publish({(Kind.FOR_YOU, buyer): [plate]})
+    picks = serving.for_user(buyer, limit=5, rules=default_rules(user=buyer, cross_category=True))
+    assert [pick.product for pick in picks] == [plate]
+
+
 def test_categories_excluded_in_settings_are_never_recommended(mug, settings):
     postage = ItemFactory(section=SectionFactory(label="Postage"))
     plate = ItemFactory()

@@ -97,6 +97,44 @@ def test_recommended_for_you_shows_the_users_picks_then_trending():
     assert "Mine" not in render("{% recommended_for_you %}")
 
 
+def test_personal_picks_say_which_past_purchase_they_come_from_and_best_sellers_say_so(mug):
+    shopper, mine, hot = UserFactory(), ItemFactory(title="Mine"), ItemFactory(title="Hot")
+    publish({(Kind.FOR_YOU, shopper): [mine]}, trending=[hot], explain=lambda kind, source, target: (
+        {"because_of": [mug.pk]} if kind == Kind.FOR_YOU else {"orders_recent": 9, "days": 30}))
+    html = render("{% recommended_for_you %}", user=shopper)
+    assert "Recommended for you" in html and "Because you bought Mug" in html
+    assert "Best seller: in 9 orders in the last 30 days" in html
+
+
+def test_best_sellers_alone_are_headed_as_best_sellers_even_for_a_signed_in_shopper():
+    hot = ItemFactory(title="Hot")
+    publish(trending=[hot])
+    for user in (None, UserFactory()):
+        html = render("{% recommended_for_you %}", user=user)
+        assert "Best sellers" in html and "Recommended for you" not in html
+
+
+def test_cross_category_keeps_only_picks_of_other_categories(mug):
+    from tests.factories import SectionFactory
+
+    plate, spade = ItemFactory(title="Plate"), ItemFactory(title="Spade", section=SectionFactory(label="Garden"))
+    publish({(Kind.BOUGHT_TOGETHER, mug): [plate, spade]}, explain=lambda *row: {"orders_together": 3})
+    html = render("{% frequently_bought_together product cross_category=True %}", product=mug)
+    assert "Spade" in html and "Plate" not in html
+    assert "Plate" in render("{% frequently_bought_together product %}", product=mug)
+
+
+def test_a_bundle_with_a_pick_never_bought_with_the_product_is_not_headed_bought_together(mug):
+    from crosssell_app.models import MerchandisingRule
+
+    plate, pinned = ItemFactory(title="Plate"), ItemFactory(title="Pinned")
+    publish({(Kind.BOUGHT_TOGETHER, mug): [plate]}, explain=lambda *row: {"orders_together": 3})
+    assert "Frequently bought together" in render("{% frequently_bought_together product %}", product=mug)
+    MerchandisingRule.objects.create(kind=Kind.BOUGHT_TOGETHER, action="pin", source=mug, target=pinned)
+    html = render("{% frequently_bought_together product %}", product=mug)
+    assert "Pinned" in html and "Frequently bought together" not in html and "Goes well with this item" in html
+
+
 def test_bought_together_still_shows_what_the_visitor_bought_before(mug):
     buyer, plate = UserFactory(), ItemFactory(title="Plate")
     OrderLineFactory(order__user=buyer, product=plate)

@@ -49,8 +49,10 @@ def shop(crosssell):
     from crosssell_app.tracking.recording import record_order
 
     kitchen, garden = SectionFactory(label="Kitchen"), SectionFactory(label="Garden")
-    items = [ItemFactory(section=kitchen, cost=Decimal(p)) for p in ("2", "3", "4", "5")]
-    items += [ItemFactory(section=garden, cost=Decimal(p)) for p in ("10", "12")]
+    items = [ItemFactory(section=kitchen, cost=Decimal(p), title=t)
+             for p, t in (("2", "Tea Cup"), ("3", "Saucer"), ("4", "Teapot"), ("5", "Cake Stand"))]
+    items += [ItemFactory(section=garden, cost=Decimal(p), title=t)
+              for p, t in (("10", "Watering Can"), ("12", "Plant Pot"))]
     items.append(ItemFactory(section=garden, cost=Decimal(99), title="Unsold thing"))
     alice, bob = UserFactory(), UserFactory()
     baskets = [

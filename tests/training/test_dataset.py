@@ -31,6 +31,13 @@ def test_item_attributes_come_from_the_adapter(shop):
     assert bool(data.items.loc[row, "available"]) is True
 
 
+def test_the_hosts_product_type_reaches_the_items_table_when_the_shop_names_one(shop, crosssell, settings):
+    assert set(build_dataset().items["type"]) == {""}  # no type field: the recommenders infer it
+    crosssell(PRODUCT_FIELDS={**settings.CROSSSELL["PRODUCT_FIELDS"], "type": "section__label"})
+    data = build_dataset()
+    assert data.items.loc[data.index[shop["items"][6].pk], "type"] == "Garden"
+
+
 def test_customers_are_users_or_imported_references_and_only_users_get_an_id(shop):
     data = build_dataset()
     assert data.customers.shape[0] == 3  # alice, bob, C-17; anonymous orders have no customer

@@ -43,8 +43,8 @@ def test_an_order_updates_the_active_lists_of_its_products(shop):
     assert items[6].pk not in [t for t, _ in _together(version, items[3].pk)]
     order, _ = record_order("RT-1", [(items[3], 1, 5), (items[6], 1, 99)])
     assert update_for_order(order.pk) == 2
-    assert _together(version, items[3].pk) == [(items[2].pk, {"orders_together": 1}),
-                                               (items[6].pk, {"orders_together": 1, "realtime": True})]
+    # the retrain published nothing for the cake stand: only Bob bought it with the teapot
+    assert _together(version, items[3].pk) == [(items[6].pk, {"orders_together": 1, "realtime": True})]
     assert _together(version, items[6].pk) == [(items[3].pk, {"orders_together": 1, "realtime": True})]
     assert ActiveVersion.objects.current_id() == version
 

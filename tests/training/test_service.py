@@ -31,8 +31,10 @@ def test_a_retrain_publishes_every_kind_of_list_with_explanations(shop):
     assert ActiveVersion.objects.current_id() == run.version
 
     together = _lists(run.version, Kind.BOUGHT_TOGETHER, source=items[0].pk)
-    assert [t for t, _, _ in together] == [items[1].pk, items[2].pk, items[4].pk, items[5].pk]
+    # the teapot (only Alice) and the garden items (one anonymous order) lack a second customer
+    assert [t for t, _, _ in together] == [items[1].pk]
     assert together[0][2] == {"orders_together": 4}
+    assert [t for t, _, _ in _lists(run.version, Kind.BOUGHT_TOGETHER, source=items[4].pk)] == [items[5].pk]
     upgrade = _lists(run.version, Kind.UPGRADE, source=items[0].pk)
     assert [t for t, _, _ in upgrade] == [items[1].pk, items[2].pk, items[3].pk]
     assert upgrade[0][2] == {"price_difference": 1.0}
@@ -52,6 +54,14 @@ def test_personal_picks_go_to_users_with_history_and_leave_out_what_they_bought(
     assert users == {alice.pk, shop["bob"].pk}  # the imported customer C-17 has no account
 
 
+def test_a_personal_pick_names_the_past_purchase_most_bought_with_it(shop):
+    items, alice = shop["items"], shop["alice"]
+    run = retrain_in_process(trigger=TrainingRun.Trigger.COMMAND)
+    picks = {t: why for t, _, why in _lists(run.version, Kind.FOR_YOU, user=alice.pk)}
+    # Alice bought the tea cup, saucer and teapot; only the teapot was ever ordered with the cake stand
+    assert picks[items[3].pk] == {"because_of": [items[2].pk]}
+
+
 def test_the_run_records_steps_timings_sizes_and_holdout_metrics(shop):
     run = retrain_in_process(trigger=TrainingRun.Trigger.COMMAND)
     assert {"dataset", "fit:together", "lists:together", "fit:upgrade", "holdout", "write", "activate"} <= set(
@@ -61,6 +71,9 @@ def test_the_run_records_steps_timings_sizes_and_holdout_metrics(shop):
     # The one holdout case is the latest order (4, 5, 0) with 0 hidden; 0 was bought with 4 or 5
     # in no other order, so a model that really never saw the hidden line cannot find it.
     assert run.metrics["cases"] == 1 and run.metrics["hr@10"] == 0.0
+    # the published lists, plain and curated, are scored on the same case
+    assert run.metrics["lists_hr@10"] == run.metrics["curated_hr@10"] == 0.0
+    assert {"lists_ndcg@10", "curated_ndcg@10"} <= set(run.metrics)
     assert run.started_at <= run.finished_at
 
 
@@ -113,8 +126,9 @@ def test_requested_retrain_runs_through_the_tasks_and_publishes(shop, eager_cele
 def test_the_shipped_recommenders_train_and_publish_on_a_small_shop(shop, crosssell):
     crosssell(RECOMMENDERS={
         "hybrid": {"class": "crosssell_app.recommenders.Hybrid", "options": {"factors": 2}},
+        # each product of this shop is a type of its own (cup, saucer, teapot...): no type rule here
         "upgrade": {"class": "crosssell_app.recommenders.upgrade.Upgrade",
-                    "options": {"complement_min_orders": 99, "min_substitutability": 0.0}},
+                    "options": {"complement_min_orders": 99, "min_substitutability": 0.0, "same_type": False}},
     })
     run = retrain_in_process(trigger=TrainingRun.Trigger.COMMAND)
     assert run.status == Status.SUCCEEDED, run.error
