@@ -101,7 +101,8 @@ def added_phrases(source_title: str, target_title: str) -> list[str]:
     """Return the runs of words in ``target_title`` that ``source_title`` lacks, in title order.
 
     Consecutive new words stay together, so "SET OF 6 PINK MUGS" against "PINK MUG" gives
-    ``["SET OF 6"]`` and "JUMBO BAG RED" against "BAG RED" gives ``["JUMBO"]``.
+    ``["SET OF 6"]`` and "JUMBO BAG RED" against "BAG RED" gives ``["JUMBO"]``. A phrase is
+    given once, however often the title repeats it.
     """
     have = {singular(w) for w in words(source_title)}
     phrases: list[str] = []
@@ -115,7 +116,7 @@ def added_phrases(source_title: str, target_title: str) -> list[str]:
             run.append(word)
     if run:
         phrases.append(" ".join(run))
-    return phrases
+    return list(dict.fromkeys(phrases))  # a title that repeats itself ("... TAG UNION JACK TAG") says it once
 
 
 def _row_norms(counts: np.ndarray) -> np.ndarray:

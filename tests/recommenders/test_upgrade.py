@@ -371,3 +371,8 @@ def test_the_closest_subtype_leads_and_the_rest_of_the_type_fills_the_list() -> 
     orders = indicator_matrix([[3]] * 30 + [[1], [2], [0]], 6)
     assert Upgrade().fit(orders, items).upgrades(0)[0].tolist() == [1, 2, 3]
     assert Upgrade(subtype_weight=0.0).fit(orders, items).upgrades(0)[0].tolist()[0] == 3
+
+
+def test_added_phrases_name_a_repeated_phrase_once() -> None:
+    """A text that repeats the title (title and description joined) does not double the words."""
+    assert added_phrases("LUGGAGE TAG", "UNION JACK LUGGAGE TAG UNION JACK LUGGAGE TAG") == ["UNION JACK"]
