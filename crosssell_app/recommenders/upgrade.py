@@ -114,9 +114,10 @@ def added_phrases(source_title: str, target_title: str) -> list[str]:
                 run = []
         else:
             run.append(word)
+            have.add(singular(word))  # said once: a text that repeats the title does not repeat it
     if run:
         phrases.append(" ".join(run))
-    return list(dict.fromkeys(phrases))  # a title that repeats itself ("... TAG UNION JACK TAG") says it once
+    return phrases
 
 
 def _row_norms(counts: np.ndarray) -> np.ndarray:

@@ -376,3 +376,4 @@ def test_the_closest_subtype_leads_and_the_rest_of_the_type_fills_the_list() -> 
 def test_added_phrases_name_a_repeated_phrase_once() -> None:
     """A text that repeats the title (title and description joined) does not double the words."""
     assert added_phrases("LUGGAGE TAG", "UNION JACK LUGGAGE TAG UNION JACK LUGGAGE TAG") == ["UNION JACK"]
+    assert added_phrases("JAM SET JAM SET", "COOKING SET RETROSPOT COOKING SET RETROSPOT") == ["COOKING", "RETROSPOT"]
