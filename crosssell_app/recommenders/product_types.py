@@ -238,6 +238,19 @@ def infer_types(titles: Sequence[str], categories: Sequence[str | None] | None =
     return encode_types(type_labels(titles, categories))[0]
 
 
+def catalogue_types(
+    titles: Sequence[str], categories: Sequence[str | None] | None = None, given: Sequence[object] | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return each product's type id and the types' names; ``names`` is None for the host's own types.
+
+    ``given`` is the host's type column: when any product has one, the host's types are used as
+    they are; otherwise the types are inferred from ``titles`` (and ``categories``).
+    """
+    if given is not None and any(not _missing(value) and str(value).strip() for value in given):
+        return encode_types(given)[0], None
+    return encode_types(type_labels(titles, categories))
+
+
 def type_names(titles: Sequence[str], categories: Sequence[str | None] | None = None) -> np.ndarray:
     """Return the label of each type id :func:`infer_types` gives for the same input: ``names[id]``."""
     return encode_types(type_labels(titles, categories))[1]

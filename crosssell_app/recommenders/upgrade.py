@@ -61,7 +61,7 @@ from sklearn.preprocessing import normalize
 
 from ..explanations import Upgrade as UpgradeExplanation
 from ._topk import plan_blocks
-from .product_types import UNKNOWN, encode_types, infer_types, same_type, singular, type_labels, words
+from .product_types import UNKNOWN, catalogue_types, encode_types, same_type, singular, type_labels, words
 from .base import (
     CUSTOMERS,
     ITEMS,
@@ -357,15 +357,13 @@ class Upgrade(Recommender):
     def _types(self, items: Items | None, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Return each item's type and subtype ids: the host's ``type`` column as it is (for both),
         else both inferred from the titles (:func:`.product_types.type_labels`)."""
-        column = item_column(items, "type", n)
-        if column is not None and any(not _missing(v) and str(v).strip() for v in column):
-            types = encode_types(column)[0]
-            return types, types
         category = item_column(items, "category", n)
         titles = _titles(items, n) or list(self.titles_)
         categories = None if category is None else list(category)
-        detailed = type_labels(titles, categories, detail=True)
-        return infer_types(titles, categories), encode_types(detailed)[0]
+        types, inferred = catalogue_types(titles, categories, item_column(items, "type", n))
+        if inferred is None:  # the host's types: no finer subtype to rank by
+            return types, types
+        return types, encode_types(type_labels(titles, categories, detail=True))[0]
 
     def _content_vectors(self, items: Items | None, n: int) -> sp.csr_matrix:
         """Return L2-normalised [TF-IDF of the title | weighted one-hot category] rows."""

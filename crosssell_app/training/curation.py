@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ..recommenders.product_types import UNKNOWN, encode_types, singular, type_labels, words
+from ..recommenders.product_types import UNKNOWN, catalogue_types, singular, words
 
 #: candidates asked of the model per published pick: curation drops variants and weak pairs
 CANDIDATES_PER_PICK = 5
@@ -234,11 +234,8 @@ def item_types(items) -> tuple[np.ndarray, np.ndarray | None]:
 
     The host's ``type`` column wins when it has one; otherwise types are inferred from titles.
     """
-    given = items["type"] if "type" in items else None
-    if given is not None and any(str(value).strip() for value in given):
-        return encode_types(list(given))[0], None
     categories = list(items["category"]) if "category" in items else None
-    return encode_types(type_labels([str(title) for title in items["title"]], categories))
+    return catalogue_types([str(title) for title in items["title"]], categories, items.get("type"))
 
 
 def curated_lists(candidates: np.ndarray, scores: np.ndarray, sources: np.ndarray, k: int, *,
