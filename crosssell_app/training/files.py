@@ -84,15 +84,17 @@ def remove_run_files(run_id: int, keep_models: bool) -> None:
             child.unlink(missing_ok=True)
 
 
-def prune_run_dirs(keep_run_ids: set[int]) -> None:
-    """Delete the folders of every run not in ``keep_run_ids`` (those of the kept versions)."""
+def run_ids_on_disk() -> list[int]:
+    """Return the ids of the runs that have a folder under the model root."""
     root = model_root()
     if not root.exists():
-        return
-    for child in root.glob("run-*"):
-        try:
-            run_id = int(child.name[4:])
-        except ValueError:
-            continue
+        return []
+    return [int(child.name[4:]) for child in root.glob("run-*") if child.name[4:].isascii()
+            and child.name[4:].isdigit()]
+
+
+def prune_run_dirs(keep_run_ids: set[int]) -> None:
+    """Delete the folders of every run not in ``keep_run_ids`` (those of the kept versions)."""
+    for run_id in run_ids_on_disk():
         if run_id not in keep_run_ids:
-            shutil.rmtree(child, ignore_errors=True)
+            shutil.rmtree(run_dir(run_id), ignore_errors=True)

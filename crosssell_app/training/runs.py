@@ -24,7 +24,7 @@ from django.utils import timezone
 from .. import retraining
 from ..conf import crosssell_settings
 from ..models import TrainingRun
-from .files import remove_run_files
+from .files import remove_run_files, run_ids_on_disk
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ def reap_stale_runs() -> list[int]:
     """Fail runs whose worker died (:func:`crosssell_app.retraining.reap_stale_runs`) and delete
     the working files of every failed run, including those reaped by a web request."""
     reaped = retraining.reap_stale_runs()
-    for run_id in TrainingRun.objects.filter(status=Status.FAILED).values_list("pk", flat=True).iterator():
+    on_disk = run_ids_on_disk()  # a few folders, where failed runs in the table grow for ever
+    for run_id in TrainingRun.objects.filter(pk__in=on_disk, status=Status.FAILED).values_list("pk", flat=True):
         remove_run_files(run_id, keep_models=False)
     return reaped
 
