@@ -42,27 +42,21 @@ def ceiling(fold: Fold) -> dict[str, object]:
     """Return Hybrid's, the best fixed blend's and tuned EASE's NDCG@10 on ``fold``'s cases.
 
     The blends are scored by ``Hybrid``'s own weight search (:meth:`Hybrid.candidate_ndcg`), which
-    ranks exactly as ``complete_basket`` does; content and popularity weights are set on the
-    fitted model in turn (``set_params``), the session-kNN and ItemCF weights are its candidates.
+    ranks exactly as ``complete_basket`` does, on a Hybrid with the linear model at ``l2=30``
+    (no SVD or MLP); every combination of the grid's four weights is one candidate.
     """
     cases = fold.cases
-    hybrid = Hybrid().fit(fold.matrix, fold.items)
-    value = ndcg(rank_cases(hybrid, cases), cases.hidden, K)
-    candidates = list(itertools.product(GRID["usercf"], GRID["itemcf"]))
-    best_value, best_weights = -1.0, None
-    for content, popularity in itertools.product(GRID["content"], GRID["popularity"]):
-        hybrid.set_params(content_weight=content, popularity_weight=popularity)
-        values = hybrid.candidate_ndcg(cases.baskets, cases.hidden, candidates)
-        if values.max() > best_value:
-            usercf, itemcf = candidates[int(np.argmax(values))]
-            best_value = float(values.max())
-            best_weights = {
-                "ridge": 1.0,
-                "usercf": usercf,
-                "itemcf": itemcf,
-                "content": content,
-                "popularity": popularity,
-            }
+    value = ndcg(rank_cases(Hybrid().fit(fold.matrix, fold.items), cases), cases.hidden, K)
+    # every blended component fitted (a weight of 0 would leave it unfitted, so it could not be blended in)
+    hybrid = Hybrid(usercf_weight=1.0, cf_weight=1.0, content_weight=0.05, popularity_weight=0.05,
+                    svd_weight=0.0, mlp_weight=0.0, l2=30.0).fit(fold.matrix, fold.items)
+    names = {"usercf": "usercf_weight", "itemcf": "cf_weight", "content": "content_weight",
+             "popularity": "popularity_weight"}
+    candidates = [dict(zip(names.values(), weights)) for weights in itertools.product(*(GRID[n] for n in names))]
+    values = hybrid.candidate_ndcg(cases.baskets, cases.hidden, candidates)
+    best = candidates[int(np.argmax(values))]
+    best_value = float(values.max())
+    best_weights = {"ridge": 1.0, **{name: best[weight] for name, weight in names.items()}}
     ease_params, ease_value = tune(next(p for p in peer_specs(quick=True) if p.factory is EASE), fold, BUDGET)
     return {
         "cases": len(cases),

@@ -25,7 +25,7 @@ class EASE(ScoringRecommender):
     def __init__(self, l2: float = 500.0) -> None:
         self.l2 = l2
 
-    def fit(self, interactions: sp.spmatrix, items=None) -> EASE:
+    def fit(self, interactions: sp.spmatrix, items=None, customers=None) -> EASE:
         matrix = binarize(as_csr(interactions))
         self.n_items_ = matrix.shape[1]
         if self.n_items_ > MAX_ITEMS:

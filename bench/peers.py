@@ -1,7 +1,9 @@
 """Peer models for the offline comparison, behind the same fit / complete_basket interface.
 
 Benchmark-only: nothing in ``crosssell_app`` imports this. The implicit models are called
-through implicit's own ``recommend`` so they are measured as their users would run them.
+through implicit's own ``recommend`` so they are measured as their users would run them. Like
+every recommender they take ``customers`` in ``fit`` and ``history`` in ``complete_basket``, and
+ignore both (basket-only peers; the customer-aware ones are in :mod:`crosssell_app.recommenders.repeat`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class PairRules(ScoringRecommender):
         self.min_support = min_support
         self.max_rules_per_item = max_rules_per_item
 
-    def fit(self, interactions: sp.spmatrix, items=None) -> PairRules:
+    def fit(self, interactions: sp.spmatrix, items=None, customers=None) -> PairRules:
         cooc = ItemCF(
             similarity="confidence", shrinkage=0.0, min_support=self.min_support, neighbours=self.max_rules_per_item
         ).fit(interactions)
@@ -82,7 +84,7 @@ class ImplicitPeer(Recommender):
         self.iterations = iterations
         self.random_state = random_state
 
-    def fit(self, interactions: sp.spmatrix, items=None) -> ImplicitPeer:
+    def fit(self, interactions: sp.spmatrix, items=None, customers=None) -> ImplicitPeer:
         from implicit.cpu.als import AlternatingLeastSquares
         from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
 
@@ -104,7 +106,7 @@ class ImplicitPeer(Recommender):
         self.model_.fit(matrix, show_progress=False)
         return self
 
-    def complete_basket(self, items, n: int = 10):
+    def complete_basket(self, items, n: int = 10, history=None):
         known = self.known_items(items)
         if known.size == 0:
             return empty_result()

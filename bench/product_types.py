@@ -111,7 +111,7 @@ def coverage(band: tuple[float, float] = (1.1, 3.0)) -> None:
     lines = load_online_retail()
     built = ev.build_catalogue(lines, categorize)
     model = Upgrade(min_price_ratio=band[0], max_price_ratio=band[1])
-    model.fit(built.orders, built.items, customers=built.users)
+    model.fit(built.orders, built.items, customers=built.customers)
     lists, _ = model.upgrades_batch(range(model.n_items_), 3)
     price = built.items["price"].to_numpy(dtype=np.float64)
     group = built.items["variant_group"].to_numpy(dtype=str)

@@ -9,7 +9,9 @@ Each algorithm runs in its own subprocess so its peak RSS (the kernel's high-wat
 and the time to publish bought-together lists for 1,000 random products are printed.
 MLP is skipped by default at this scale: on 2 CPU cores one epoch over a useful share of the
 ~25 million basket pairs takes many minutes, which says nothing about memory; UserCF is included
-(its fit only stores the matrix; its cost is per query).
+(its fit only stores the matrix; its cost is per query). ``hybrid`` is ``Hybrid()`` as a shop
+gets it: with TensorFlow installed it fits a small MLP inside (50,000 pairs, 3 epochs) for its
+weight search, and the linear model once per ``l2`` candidate, so its fit is the longest here.
 """
 
 from __future__ import annotations

@@ -11,11 +11,16 @@ What it measures, in one run:
 
 * each template tag rendered in-process (``--renders`` times, cycling over products that have
   lists), p50 and p99 in milliseconds, beside a baseline that renders the same number of products
-  fetched with one query;
+  fetched with one query. Personal tags are rendered for signed-in customers with orders and a
+  few fresh product views (cycling over ``CUSTOMERS`` of them), so their rows include reading the
+  visitor's history; "(viewer)" is a visitor not signed in with views in the session;
+* the same bought-together render with an experiment running and without, alternating
+  (``--assignment-renders``): what assigning a visitor to an arm adds;
 * requests/s of the recommendation endpoints under gunicorn (``--workers`` sync workers) driven by
   ``wrk``, beside the trivial DRF endpoint of ``bench/serving_urls.py`` that returns the same
   number of products from one query. Endpoints are measured in alternation, ``--rounds`` times,
-  so that noise of a shared machine falls on both.
+  so that noise of a shared machine falls on both. "(customer)" rows send signed-in customers'
+  session cookies, and so does their baseline.
 
 ``--stand-in-lists`` publishes lists computed here by plain co-purchase counting (see
 :func:`publish_stand_in_lists`) when there is no active version yet; they have the shape and size
@@ -58,7 +63,15 @@ TAGS = {
     "upgrade_to": ("{% upgrade_to product limit=3 %}", 3),
     "recommended_for_you": ("{% recommended_for_you limit=8 %}", 8),
     "complete_the_cart": ("{% complete_the_cart cart limit=4 %}", 4),
+    "buy_it_again": ("{% buy_it_again limit=6 %}", 6),
+    "recommended_for_you (viewer)": ("{% recommended_for_you limit=8 %}", 8),
+    "complete_the_cart (anonymous)": ("{% complete_the_cart cart limit=4 %}", 4),
 }
+#: who renders each tag: a signed-in customer with orders and views (cycling over ``CUSTOMERS`` of
+#: them) unless named here: a visitor not signed in, with a few product views in their session
+#: ("viewer") or none ("anonymous")
+VISITORS = {"recommended_for_you (viewer)": "viewer", "complete_the_cart (anonymous)": "anonymous"}
+CUSTOMERS = 50
 BASELINE_TEMPLATE = Template(
     "<ul>{% for p in products %}<li><a href=\"{{ p.get_absolute_url }}\">{{ p.name }}</a> {{ p.price }}</li>"
     "{% endfor %}</ul>"
@@ -147,49 +160,148 @@ def time_renders(renders: int) -> list[tuple[str, int, float, float, float, floa
                    .filter(source__in=Recommendation.objects.filter(version_id=version, kind=Kind.BOUGHT_TOGETHER,
                                                                      rank=4).values("source"))
                    .values_list("source_id", flat=True)[:300])
-    user_id = (Recommendation.objects.filter(version_id=version, kind=Kind.FOR_YOU, rank=8)
-               .values_list("user_id", flat=True).first())
+    user_ids = list(Recommendation.objects.filter(version_id=version, kind=Kind.FOR_YOU, rank=8)
+                    .values_list("user_id", flat=True)[:CUSTOMERS])
     model = get_adapter().model
     products = list(model.objects.filter(pk__in=sources))
     from django.contrib.auth import get_user_model
 
-    user = get_user_model().objects.get(pk=user_id) if user_id else AnonymousUser()
+    from crosssell_app.models import ProductView
+
+    customers = list(get_user_model().objects.filter(pk__in=user_ids)) or [AnonymousUser()]
+    views = []
+    for at, customer in enumerate(customers):  # each customer just viewed a few products too
+        if customer.is_authenticated:
+            views += ProductView.objects.bulk_create(ProductView(product=product, user=customer)
+                                                     for product in products[at % len(products):][:3])
+    viewers = []
+    for at in range(CUSTOMERS):
+        session = SessionStore()
+        session.create()
+        views += ProductView.objects.bulk_create(ProductView(product=product, session_key=session.session_key)
+                                                 for product in products[at % len(products):][:4])
+        viewers.append(session)
     results = []
-    for name, (tag, items) in TAGS.items():
-        template = Template("{% load crosssell_tags %}" + tag)
-        timings, baseline, after = [], [], []
-        warm_up = max(50, len(products))  # with caching on: every list cached once before timing
-        for i in range(renders + warm_up):
-            request = RequestFactory().get("/")
-            request.user, request.session = user, SessionStore()
-            product = products[i % len(products)]
-            context = Context({"request": request, "product": product, "cart": products[i % len(products):][:3]})
-            request_started.send(sender=None)
-            started = time.perf_counter()
-            html = template.render(context)
-            elapsed = time.perf_counter() - started
-            started = time.perf_counter()
-            request_finished.send(sender=None)
-            after_elapsed = time.perf_counter() - started
-            started = time.perf_counter()
-            BASELINE_TEMPLATE.render(Context({"products": list(model.objects.order_by("pk")[i % 3000:i % 3000 + items])}))
-            base_elapsed = time.perf_counter() - started
-            if i >= warm_up:
-                timings.append(elapsed)
-                baseline.append(base_elapsed)
-                after.append(after_elapsed)
-            if i == 0 and not html.strip():
-                raise SystemExit(f"{name} rendered nothing: are there published lists?")
-        results.append((name, items, *percentiles(timings), *percentiles(baseline), percentiles(after)[1]))
+    try:
+        for name, (tag, items) in TAGS.items():
+            results.append(_time_tag(name, tag, items, renders, products, customers, viewers, model))
+    finally:
+        ProductView.objects.filter(pk__in=[view.pk for view in views]).delete()
+        for session in viewers:
+            session.delete()
     return results
+
+
+def _time_tag(name, tag, items, renders, products, customers, viewers, model) -> tuple:
+    """Return the row of one tag for :func:`time_renders`."""
+    visitor = VISITORS.get(name, "customer")
+    template = Template("{% load crosssell_tags %}" + tag)
+    timings, baseline, after = [], [], []
+    warm_up = max(50, len(products))  # with caching on: every list cached once before timing
+    for i in range(renders + warm_up):
+        request = RequestFactory().get("/")
+        if visitor == "customer":
+            request.user, request.session = customers[i % len(customers)], SessionStore()
+        else:
+            request.user = AnonymousUser()
+            request.session = viewers[i % len(viewers)] if visitor == "viewer" else SessionStore()
+        product = products[i % len(products)]
+        context = Context({"request": request, "product": product, "cart": products[i % len(products):][:3]})
+        request_started.send(sender=None)
+        started = time.perf_counter()
+        html = template.render(context)
+        elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        request_finished.send(sender=None)
+        after_elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        BASELINE_TEMPLATE.render(Context({"products": list(model.objects.order_by("pk")[i % 3000:i % 3000 + items])}))
+        base_elapsed = time.perf_counter() - started
+        if i >= warm_up:
+            timings.append(elapsed)
+            baseline.append(base_elapsed)
+            after.append(after_elapsed)
+        if i == 0 and not html.strip():
+            raise SystemExit(f"{name} rendered nothing: are there published lists?")
+    return (name, items, *percentiles(timings), *percentiles(baseline), percentiles(after)[1])
+
+
+# --- experiment assignment ---------------------------------------------------------------------------
+def time_assignment(renders: int, visitors: int = 200) -> list[tuple[str, float, float, float, float]]:
+    """Return min, p50, p99 and the after-response p99 (ms) of ``frequently_bought_together`` without and with an
+    experiment, and of the assignment step alone.
+
+    Both arms of the experiment serve the active version, so the two renders read the same list
+    and differ only by the assignment: the visitor's key from the session, the hash, noting the
+    exposure (a visitor's first render queues their participant row, written after the response).
+    ``visitors`` sessions are kept across renders, as returning shoppers' are; the renders with
+    and without alternate, so the machine's noise falls on both alike. The assignment step is
+    also timed by itself after each render with the experiment (a returning visitor's: their
+    exposure is already noted), since on a busy machine the p99 of whole renders is mostly noise.
+    Which of the pair goes first alternates too.
+    """
+    import math
+
+    from crosssell_app.experiments import assignment, lifecycle
+    from crosssell_app.models import Arm, Experiment, Participant
+    from crosssell_app.serving.lists import serving_version
+
+    version = ActiveVersion.objects.get(pk=1).version_id
+    sources = list(Recommendation.objects.filter(version_id=version, kind=Kind.BOUGHT_TOGETHER, rank=3)
+                   .values_list("source_id", flat=True)[:300])
+    products = list(get_adapter().model.objects.filter(pk__in=sources))
+    experiment = Experiment.objects.create(name="bench: assignment cost", widgets=["together"])
+    for name in ("a", "b"):
+        Arm.objects.create(experiment=experiment, name=name, kind=Arm.Kind.VERSION, version_id=version)
+    lifecycle.start(experiment)
+    running = assignment.running_experiments()
+    assert running, "the bench's experiment is not running"
+    sessions = [SessionStore() for _ in range(visitors)]
+    template = Template("{% load crosssell_tags %}{% frequently_bought_together product limit=3 %}")
+    samples: dict[str, tuple[list[float], list[float]]] = {"without": ([], []), "with": ([], [])}
+    alone: list[float] = []
+    try:
+        for i in range(renders + 100):
+            for label in (("without", "with") if i % 2 else ("with", "without")):  # neither always goes first
+                assignment._running = assignment._Running(running if label == "with" else (), math.inf)
+                request = RequestFactory().get("/")
+                request.user, request.session = AnonymousUser(), sessions[i % visitors]
+                context = Context({"request": request, "product": products[i % len(products)]})
+                request_started.send(sender=None)
+                started = time.perf_counter()
+                template.render(context)
+                elapsed = time.perf_counter() - started
+                started = time.perf_counter()
+                request_finished.send(sender=None)
+                after = time.perf_counter() - started
+                if i >= 100:
+                    samples[label][0].append(elapsed)
+                    samples[label][1].append(after)
+                if label == "with" and i >= 100:  # the assignment step by itself, as the tag runs it
+                    started = time.perf_counter()
+                    with serving_version(assignment.arm_for_request(request, "together").version_id):
+                        pass
+                    alone.append(time.perf_counter() - started)
+        participants = Participant.objects.filter(experiment=experiment).count()
+    finally:
+        assignment.forget_running_experiments()
+        experiment.delete()
+    print(f"participants written: {participants} of {visitors} visitors")
+    return [*((label, min(times) * 1000, *percentiles(times), percentiles(after)[1])
+              for label, (times, after) in samples.items()),
+            ("assignment", min(alone) * 1000, *percentiles(alone), 0.0)]
 
 
 # --- API under gunicorn and wrk ---------------------------------------------------------------------
 LUA = """
 paths = {%s}
+cookies = {%s}
 i = 0
 request = function()
   i = i %% #paths + 1
+  if #cookies > 0 then
+    return wrk.format("GET", paths[i], {["Cookie"] = cookies[(i - 1) %% #cookies + 1]})
+  end
   return wrk.format("GET", paths[i])
 end
 """
@@ -212,9 +324,10 @@ def ensure_wrk() -> None:
     raise SystemExit("installing wrk with apt-get failed: install it by hand, or pass --skip-api")
 
 
-def wrk_rps(port: int, paths: list[str], duration: int, connections: int) -> float:
+def wrk_rps(port: int, paths: list[str], duration: int, connections: int, cookies: list[str] = ()) -> float:
+    """Return requests/s of ``paths`` taken in turn; ``cookies`` (taken in turn too) sign the requests in."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA % ", ".join(f'"{path}"' for path in paths))
+        script.write(LUA % (", ".join(f'"{path}"' for path in paths), ", ".join(f'"{c}"' for c in cookies)))
     output = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", script.name, f"http://127.0.0.1:{port}"],
         capture_output=True, text=True, check=True,
@@ -223,6 +336,24 @@ def wrk_rps(port: int, paths: list[str], duration: int, connections: int) -> flo
     if "Non-2xx" in output:
         raise SystemExit(f"non-2xx answers during the run:\n{output}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def customer_cookies(version: int, n: int = CUSTOMERS) -> list[str]:
+    """Return ``sessionid=...`` cookies of signed-in sessions of up to ``n`` customers with personal picks."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+
+    user_ids = Recommendation.objects.filter(version_id=version, kind=Kind.FOR_YOU, rank=8).values("user_id")[:n]
+    cookies = []
+    for user in get_user_model().objects.filter(pk__in=user_ids):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
+        cookies.append(f"sessionid={session.session_key}")
+    if not cookies:
+        raise SystemExit("no customer has personal picks: the signed-in rows need one")
+    return cookies
 
 
 def measure_api(args, cache_timeout: int) -> list[tuple[str, list[float], list[float]]]:
@@ -236,7 +367,13 @@ def measure_api(args, cache_timeout: int) -> list[tuple[str, list[float], list[f
         "products/{id}/together/": [f"/recommendations/api/products/{pk}/together/?limit={limit}" for pk in sources],
         "products/{id}/upgrades/": [f"/recommendations/api/products/{pk}/upgrades/?limit={limit}" for pk in sources],
         "for-you/ (anonymous: trending)": [f"/recommendations/api/for-you/?limit={limit}"],
+        "for-you/ (customer)": [f"/recommendations/api/for-you/?limit={limit}"],
+        "buy-again/ (customer)": [f"/recommendations/api/buy-again/?limit={limit}"],
     }
+    # Signed-in rows send a customer's session cookie (cycling over customers with orders), and so
+    # does their baseline: both pay for reading the session and the user.
+    signed_in = {"for-you/ (customer)", "buy-again/ (customer)"}
+    cookies = customer_cookies(version)
     baseline = [f"/bench/baseline/{offset}/?limit={limit}" for offset in range(0, 2000, 10)]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.serving_settings", "BENCH_CACHE_TIMEOUT": str(cache_timeout)}
     # gunicorn of this interpreter, so the benchmark also runs without the virtualenv activated
@@ -252,9 +389,10 @@ def measure_api(args, cache_timeout: int) -> list[tuple[str, list[float], list[f
         rows = []
         for name, paths in endpoints.items():
             ours, base = [], []
+            signing = cookies if name in signed_in else []
             for _ in range(args.rounds):
-                ours.append(wrk_rps(args.port, paths, args.duration, args.connections))
-                base.append(wrk_rps(args.port, baseline, args.duration, args.connections))
+                ours.append(wrk_rps(args.port, paths, args.duration, args.connections, signing))
+                base.append(wrk_rps(args.port, baseline, args.duration, args.connections, signing))
             rows.append((name, ours, base))
         return rows
     finally:
@@ -274,6 +412,9 @@ def main() -> None:
     parser.add_argument("--stand-in-lists", action="store_true",
                         help="publish co-purchase lists first if no version is active (see publish_stand_in_lists)")
     parser.add_argument("--skip-api", action="store_true")
+    parser.add_argument("--skip-tags", action="store_true", help="skip the tag renders (the first tables)")
+    parser.add_argument("--assignment-renders", type=int, default=2000,
+                        help="renders with and without a running experiment (0: skip)")
     args = parser.parse_args()
 
     active = ActiveVersion.objects.filter(pk=1, version__isnull=False).first()
@@ -302,7 +443,7 @@ def main() -> None:
     from django.core.cache import cache
     from django.test import override_settings
 
-    for timeout in (0, 300):
+    for timeout in (() if args.skip_tags else (0, 300)):
         cache.clear()
         print(f"\nTag renders ({args.renders} per tag, in-process, CACHE_TIMEOUT={timeout}), milliseconds")
         print(f"{'tag':30} {'items':>5} {'p50':>7} {'p99':>7} {'baseline p50':>13} {'baseline p99':>13}"
@@ -310,6 +451,17 @@ def main() -> None:
         with override_settings(CROSSSELL={**crosssell_settings.user_settings, "CACHE_TIMEOUT": timeout}):
             for name, items, p50, p99, b50, b99, a99 in time_renders(args.renders):
                 print(f"{name:30} {items:5d} {p50:7.2f} {p99:7.2f} {b50:13.2f} {b99:13.2f} {a99:19.2f}")
+    if args.assignment_renders:
+        print(f"\nExperiment assignment: frequently_bought_together, {args.assignment_renders} renders each, "
+              f"alternating, CACHE_TIMEOUT={crosssell_settings.CACHE_TIMEOUT}, milliseconds")
+        rows = time_assignment(args.assignment_renders)
+        print(f"{'experiment':12} {'min':>7} {'p50':>7} {'p99':>7} {'after response p99':>19}")
+        for label, low, p50, p99, a99 in rows[:2]:
+            print(f"{label:12} {low:7.3f} {p50:7.3f} {p99:7.3f} {a99:19.3f}")
+        print(f"{'difference':12} {rows[1][1] - rows[0][1]:7.3f} {rows[1][2] - rows[0][2]:7.3f} "
+              f"{rows[1][3] - rows[0][3]:7.3f}")
+        print(f"{'assignment':12} {rows[2][1]:7.3f} {rows[2][2]:7.3f} {rows[2][3]:7.3f}"
+              "   (the step alone: key, hash, version)")
     if args.skip_api:
         return
     ensure_wrk()

@@ -14,6 +14,9 @@ Run from the repository root against a demo database (it only reads)::
     DATABASE_URL=... python -m bench.shopper_sample draw bench/labels/shopper_sample_after.csv \\
         --labels bench/labels/shopper_sample_before.csv
     python -m bench.shopper_sample summary bench/labels/shopper_sample_before.csv bench/labels/shopper_sample_after.csv
+    # a SQLite demo database works too (``DEMO_VAR_DIR`` of a ``seed_demo`` + ``crosssell_retrain --sync``):
+    DATABASE_URL=sqlite:////tmp/demo/demo.sqlite3 python -m bench.shopper_sample draw \
+        bench/labels/shopper_sample_typed.csv --labels bench/labels/shopper_sample_*.csv
 
 Products are identified by the adapter's ``code`` field (the SKU), so the same sample is drawn
 from two databases loaded from the same export, whatever their primary keys.

@@ -41,7 +41,7 @@ GRID = {
 def fit_model(catalogue: ev.Catalogue, band: tuple[float, float], **params) -> Upgrade:
     """Return an :class:`Upgrade` fitted on the catalogue's orders, customers and item table."""
     model = Upgrade(min_price_ratio=band[0], max_price_ratio=band[1], **params)
-    return model.fit(catalogue.orders, catalogue.items, customers=catalogue.users)
+    return model.fit(catalogue.orders, catalogue.items, customers=catalogue.customers)
 
 
 def evaluate_split(train, test, params: dict, band: tuple[float, float], k: int) -> dict:
@@ -142,7 +142,8 @@ def scale_check(n_items: int, seed: int = 0) -> None:
     """Fit on a synthetic catalogue of ``n_items`` products and print time and peak memory.
 
     Titles are two of 2,000 descriptive words and one of 500 product types; 5 orders of 4 items
-    and half a customer of 20 items per product, drawn uniformly.
+    per product, drawn uniformly, half of them placed by half a customer per product (about 20
+    items per customer, as before customers came as each order's customer).
     """
     import resource
 
@@ -158,9 +159,11 @@ def scale_check(n_items: int, seed: int = 0) -> None:
         "text": [f"WORD{a} WORD{b} TYPE{t}" for (a, b), t in zip(words, kinds)],
         "price": rng.uniform(1, 20, n_items).tolist(),
     }
-    orders, users = random_rows(5 * n_items, 4), random_rows(n_items // 2, 20)
+    orders = random_rows(5 * n_items, 4)
+    customers = rng.integers(0, max(n_items // 2, 1), size=orders.shape[0])
+    customers[rng.random(orders.shape[0]) < 0.5] = -1
     started = time.perf_counter()
-    model = Upgrade().fit(orders, items, customers=users)
+    model = Upgrade().fit(orders, items, customers=customers)
     fit_seconds = time.perf_counter() - started
     lists, _ = model.upgrades_batch(range(n_items), 10)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

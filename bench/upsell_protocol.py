@@ -37,7 +37,7 @@ import scipy.sparse as sp
 # only the word normaliser is shared with the model (MUGS -> MUG); no signal is
 from crosssell_app.recommenders.upgrade import singular
 
-from crosssell_app.evaluation.splits import basket_matrix, item_index, item_table
+from crosssell_app.evaluation.splits import basket_matrix, item_index, item_table, order_customers
 
 #: product types for the ground truth's "same head noun" (singular, upper case)
 HEAD_NOUNS: frozenset[str] = frozenset(
@@ -80,6 +80,7 @@ class Catalogue:
     items: pd.DataFrame  #: text, category, price, variant_group, available
     orders: sp.csr_matrix  #: orders x items
     users: sp.csr_matrix  #: customers x items
+    customers: np.ndarray  #: each order row's customer (-1: unknown), the ``customers`` a recommender's fit takes
     heads: np.ndarray  #: head noun of each item (None when the title has none)
 
     def index(self, codes: Sequence[str]) -> np.ndarray:
@@ -116,6 +117,7 @@ def build_catalogue(lines: pd.DataFrame, categorize: Callable[[str], str]) -> Ca
         items=items,
         orders=basket_matrix(lines, codes),
         users=basket_matrix(known.assign(order_id=known["customer"]), codes),
+        customers=order_customers(lines, codes)[0],
         heads=np.array([head_noun(t) for t in table["text"]], dtype=object),
     )
 

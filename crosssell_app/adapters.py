@@ -56,6 +56,15 @@ class ProductAdapter:
         """Return the host's product type ("" when the shop names no type field: it is inferred)."""
         return str(self._resolve(product, self.fields.get("type")) or "")
 
+    def needs_new_lists(self, product: models.Model, *, created: bool, update_fields: Any = None) -> bool:
+        """Return whether a save of ``product`` should publish its lists before the next retrain.
+
+        Called on every ``post_save`` of the product model (with ``REALTIME_UPDATES`` on). By
+        default a newly created product gets them; a shop whose products go live later (a draft
+        published by a status change) overrides this to say when.
+        """
+        return created
+
     def url(self, product: models.Model) -> str:
         get_url = getattr(product, "get_absolute_url", None)
         return get_url() if callable(get_url) else ""

@@ -29,7 +29,7 @@ class ProductViewAdmin(ReadOnlyAdmin):
 
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
-    fields = ("product", "quantity", "unit_price", "attributed_widget", "attributed_version")
+    fields = ("product", "quantity", "unit_price", "attributed_widget", "attributed_version", "attributed_arm")
     readonly_fields = fields
     raw_id_fields = ("product",)
     extra = 0
@@ -60,7 +60,7 @@ class OrderAdmin(ReadOnlyAdmin):
 
 @admin.register(WidgetEvent)
 class WidgetEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "event", "widget", "source", "target", "version")
+    list_display = ("created_at", "event", "widget", "source", "target", "version", "arm")
     list_filter = ("event", "widget")
     date_hierarchy = "created_at"
     raw_id_fields = ("source", "target", "user")
@@ -203,3 +203,144 @@ class WidgetEventReportAdmin(WidgetEventAdmin):
 
 admin.site.unregister(WidgetEvent)
 admin.site.register(WidgetEvent, WidgetEventReportAdmin)
+
+
+# --- experiments: arms, start and stop, the report with its chart, promoting the winner -------
+from django.core.exceptions import PermissionDenied, ValidationError  # noqa: E402
+from django.template.response import TemplateResponse  # noqa: E402
+
+from .models import Arm, Experiment  # noqa: E402
+
+
+class ArmInline(admin.TabularInline):
+    model = Arm
+    fields = ("name", "kind", "version", "options", "share")
+    extra = 2
+    min_num = 0
+
+    def has_change_permission(self, request, obj=None):
+        """Arms are fixed once the experiment starts: changing a share would move visitors between arms."""
+        return super().has_change_permission(request, obj) and (obj is None or obj.status == Experiment.Status.DRAFT)
+
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
+
+
+@admin.register(Experiment)
+class ExperimentAdmin(admin.ModelAdmin):
+    """Set up arms while a draft; start, stop, read the report and promote the winner."""
+
+    list_display = ("name", "status", "widget_list", "started_at", "stopped_at", "winner", "report_link")
+    list_filter = ("status",)
+    fields = ("name", "widgets", "status", "started_at", "stopped_at", "winner")
+    readonly_fields = ("status", "started_at", "stopped_at", "winner")
+    inlines = [ArmInline]
+    actions = ["start_experiments", "stop_experiments"]
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path("<int:pk>/report/", self.admin_site.admin_view(self.report_view), name="%s_%s_report" % info),
+            path("<int:pk>/promote/", self.admin_site.admin_view(self.promote_view), name="%s_%s_promote" % info),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("widgets"))
+    def widget_list(self, experiment: Experiment) -> str:
+        return ", ".join(experiment.widgets) or _("all")
+
+    @admin.display(description=_("report"))
+    def report_link(self, experiment: Experiment):
+        from django.utils.html import format_html
+
+        return format_html('<a href="{}">{}</a>', reverse("admin:crosssell_app_experiment_report",
+                                                          args=[experiment.pk]), _("Report"))
+
+    @admin.action(description=_("Start the selected experiments"), permissions=["change"])
+    def start_experiments(self, request, queryset):
+        from .experiments import lifecycle
+
+        for experiment in queryset:
+            try:
+                lifecycle.start(experiment)
+            except ValidationError as error:
+                self.message_user(request, f"{experiment}: {' '.join(error.messages)}", level="error")
+            else:
+                self.message_user(request, _("%(name)s started.") % {"name": experiment})
+
+    @admin.action(description=_("Stop the selected experiments"), permissions=["change"])
+    def stop_experiments(self, request, queryset):
+        from .experiments import lifecycle
+
+        for experiment in queryset.filter(status=Experiment.Status.RUNNING):
+            lifecycle.stop(experiment)
+            self.message_user(request, _("%(name)s stopped.") % {"name": experiment})
+
+    def report_view(self, request, pk: int):
+        """The experiment's report: a chart and a table per arm, the ratio check, and a promote button per arm."""
+        from .experiments.chart import interval_chart
+        from .experiments.report import experiment_report  # SciPy: loaded by the report alone
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        experiment = get_object_or_404(Experiment, pk=pk)
+        report = experiment_report(experiment)
+        charts = [
+            interval_chart(report["arms"], "conversion", _("Conversion (share of visitors who ordered)"), percent=True),
+            interval_chart(report["arms"], "revenue_per_visitor", _("Revenue per visitor")),
+            interval_chart(report["arms"], "ctr", _("Click-through (share of visitors who clicked)"), percent=True),
+        ]
+        context = {
+            **self.admin_site.each_context(request), "title": _("Report: %(name)s") % {"name": experiment.name},
+            "opts": self.opts, "experiment": experiment, "report": report, "charts": charts,
+            "confidence_percent": f"{report['confidence'] * 100:g} %",
+            "metrics": [label for _name, label, _percent in REPORT_METRICS],
+            "rows": [{"arm": arm, "cells": [(_estimate_text(arm[name], percent),
+                                            _estimate_text((arm["difference"] or {}).get(name), percent, signed=True))
+                                           for name, _label, percent in REPORT_METRICS]}
+                     for arm in report["arms"]],
+            "can_promote": self.has_change_permission(request, experiment)
+            and experiment.status != Experiment.Status.DRAFT and experiment.winner_id is None,
+        }
+        return TemplateResponse(request, "admin/crosssell_app/experiment/report.html", context)
+
+    def promote_view(self, request, pk: int):
+        """Promote the posted arm (POST only): its version is served to everyone and the experiment stops."""
+        from .experiments import lifecycle
+
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        experiment = get_object_or_404(Experiment, pk=pk)
+        if not self.has_change_permission(request, experiment):
+            raise PermissionDenied
+        arm = Arm.objects.filter(experiment=experiment, pk=request.POST.get("arm", "") or 0).first() \
+            if str(request.POST.get("arm", "")).isdigit() else None
+        if arm is None:
+            self.message_user(request, _("Choose an arm of this experiment."), level="error")
+        else:
+            try:
+                done = lifecycle.promote(arm)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), level="error")
+            else:
+                self.message_user(request, _("%(arm)s promoted. %(done)s") % {"arm": arm.name, "done": done})
+        return redirect(reverse("admin:crosssell_app_experiment_report", args=[experiment.pk]))
+
+
+#: the report table's columns: the report's key, the heading, whether it is a share (shown in %)
+REPORT_METRICS = [("ctr", _("Click-through"), True), ("cart_add_rate", _("Added to cart"), True),
+                  ("conversion", _("Conversion"), True), ("aov", _("Average order value"), False),
+                  ("revenue_per_visitor", _("Revenue per visitor"), False)]
+
+
+def _estimate_text(estimate: dict | None, percent: bool, *, signed: bool = False) -> str:
+    """Return "4.30 % (3.10 to 5.60)" for an estimate of the report ("+1.20 pts (...)" for a difference of
+    shares, in percentage points); "–" when there is none."""
+    if not estimate or estimate.get("value") is None:
+        return "–"
+    scale, unit = (100, (" pts" if signed else " %")) if percent else (1, "")
+    sign = "+" if signed else ""
+    value = f"{estimate['value'] * scale:{sign},.2f}{unit}"
+    if estimate.get("low") is None or estimate.get("high") is None:
+        return value
+    return f"{value} ({estimate['low'] * scale:{sign},.2f} to {estimate['high'] * scale:{sign},.2f})"

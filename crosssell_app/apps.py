@@ -9,3 +9,4 @@ class CrosssellConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, receivers  # noqa: F401  (register checks and signal receivers)
+        from .experiments import receivers as experiment_receivers  # noqa: F401

@@ -62,8 +62,13 @@ DEFAULTS: dict[str, Any] = {
     # no published pair shows what one customer alone bought.
     "MIN_PAIR_CUSTOMERS": 2,
     # Most picks of the viewed product's own type in the first three bought-together places
-    # (complements come first; variants of the product are never shown).
-    "TOGETHER_MAX_SAME_TYPE": 1,
+    # (complements come first; variants of the product are never shown). 0: a shopper reads
+    # another product of the same kind as a variant to choose between (docs/shopper_sample.md).
+    "TOGETHER_MAX_SAME_TYPE": 0,
+    # A bought-together pick of another type is shown only with a link a shopper can see: a rare
+    # title word in common, or (when True) the same category. Turn it off when the categories
+    # are broad or derived from the titles (the demo's are: docs/shopper_sample.md).
+    "TOGETHER_LINK_BY_CATEGORY": True,
     # Published versions kept after a retrain (the active one included); older ones are pruned.
     "KEEP_VERSIONS": 3,
     # Nightly retrain, a ``celery.schedules.crontab`` keyword dict; None disables it.
@@ -80,18 +85,43 @@ DEFAULTS: dict[str, Any] = {
     "RETRAIN_HEARTBEAT_SECONDS": 15,
     # A queued retrain that no worker has started after this many seconds is marked failed.
     "RETRAIN_QUEUED_TIMEOUT": 10 * 60,
-    # Update bought-together lists when an order is recorded, before the next retrain.
-    "REALTIME_UPDATES": False,
+    # Keep lists fresh between retrains: an order updates its products' bought-together lists
+    # (pairs enter at MIN_PAIR_CUSTOMERS), and a new product gets its similar, upgrade and
+    # bought-together lists from its content, type and category (a task per save; in-process
+    # under eager Celery, the embedded default).
+    "REALTIME_UPDATES": True,
+    # Personal picks and cart completion read the visitor's latest items at request time and
+    # combine the published lists of up to this many of them (the latest order's, then views).
+    "RECENT_ITEMS": 5,
+    # A repeat purchase's weight halves for every this many days it lies before the customer's
+    # latest order (buy it again, and repeat items in complete the cart).
+    "HISTORY_HALF_LIFE_DAYS": 90,
+    # Weight of the customer's own repeat purchases beside the basket's completions in complete
+    # the cart (each side scaled to its best pick); 0 completes the basket from the basket alone.
+    "REPEAT_WEIGHT": 1.0,
     # Seconds a widget's rows stay in Django's cache; 0 disables caching.
     "CACHE_TIMEOUT": 0,
     "CACHE_ALIAS": "default",
     # With caching on: seconds the active version's id is cached; a process that did not receive
     # ``recommendations_published`` (another web server) serves the old version at most this long.
     "ACTIVE_VERSION_CACHE_TIMEOUT": 5,
+    # Seconds a process serves from the running experiments it read; an experiment started or
+    # stopped in another process takes effect here within this time (at once in the same one).
+    "EXPERIMENT_CACHE_TIMEOUT": 5,
     # Days after a widget click during which an order of that product is attributed to it.
     "ATTRIBUTION_DAYS": 7,
     # Share of widget impressions recorded (clicks are always recorded).
     "IMPRESSION_SAMPLE_RATE": 0.1,
+    # Re-rank the next retrain's bought-together and upgrade lists by each product's clicks over
+    # its expected clicks in that widget (training/feedback.py). No clicks recorded: no change.
+    "FEEDBACK_ENABLED": True,
+    # Renders at the widget's average click-through rate added to every product's own: the
+    # larger, the more clicks a product needs before its place moves.
+    "FEEDBACK_PRIOR_IMPRESSIONS": 200,
+    # Days of impressions and clicks the retrain reads.
+    "FEEDBACK_DAYS": 30,
+    # Picks of a widget counted as shown per recorded impression (the tags' default limit).
+    "FEEDBACK_POSITIONS": 3,
     # Widget clicks stored per visitor and minute (more still redirect, unrecorded); 0: no limit.
     "CLICK_RATE_LIMIT": 60,
     # Seconds an order may be dated ahead of this server's clock; later ones are refused.
@@ -319,6 +349,7 @@ READERS: dict[str, Reader] = {
     "UPGRADE_PRICE_BAND": _price_band,
     "MIN_PAIR_CUSTOMERS": _whole(1),
     "TOGETHER_MAX_SAME_TYPE": _whole(0),
+    "TOGETHER_LINK_BY_CATEGORY": _flag,
     "KEEP_VERSIONS": _whole(1),
     "RETRAIN_SCHEDULE": _schedule,
     "MODEL_DIR": _folder,
@@ -328,11 +359,19 @@ READERS: dict[str, Reader] = {
     "RETRAIN_HEARTBEAT_SECONDS": _number(0, positive=True),
     "RETRAIN_QUEUED_TIMEOUT": _number(0, positive=True),
     "REALTIME_UPDATES": _flag,
+    "RECENT_ITEMS": _whole(1),
+    "HISTORY_HALF_LIFE_DAYS": _number(0, positive=True),
+    "REPEAT_WEIGHT": _number(0),
     "CACHE_TIMEOUT": _number(0),
     "CACHE_ALIAS": _cache_alias,
     "ACTIVE_VERSION_CACHE_TIMEOUT": _number(0),
+    "EXPERIMENT_CACHE_TIMEOUT": _number(0),
     "ATTRIBUTION_DAYS": _number(0),
     "IMPRESSION_SAMPLE_RATE": _number(0, 1),
+    "FEEDBACK_ENABLED": _flag,
+    "FEEDBACK_PRIOR_IMPRESSIONS": _number(0),
+    "FEEDBACK_DAYS": _number(0, positive=True),
+    "FEEDBACK_POSITIONS": _whole(1),
     "CLICK_RATE_LIMIT": _whole(0),
     "MAX_CLOCK_SKEW": _number(0),
     "ADD_TO_CART_URL": _text(optional=True),

@@ -16,10 +16,23 @@ from typing import Literal, TypedDict
 
 
 class BoughtTogether(TypedDict, total=False):
-    """A bought-together pick (also complete-the-cart)."""
+    """A bought-together pick (also complete-the-cart).
+
+    A product newer than the last retrain has never been bought, so its picks say what they are
+    instead (``new_product``): bought with the products most like it (``similar_to``), or a best
+    seller of its category (``category_orders``); never ``orders_together``.
+    """
 
     #: orders in the training data that held both the source and this pick
     orders_together: int
+    #: the pair entered the list after the retrain, from orders recorded since (``REALTIME_UPDATES``)
+    realtime: bool
+    #: products like the source (same type, closest description) that this pick is bought with
+    similar_to: list[int]
+    #: orders that held this pick, a best seller of the source's category
+    category_orders: int
+    #: the list was made from the source's content, type and category, not from its purchases
+    new_product: bool
 
 
 class Upgrade(TypedDict, total=False):
@@ -40,6 +53,16 @@ class Upgrade(TypedDict, total=False):
     viewed_by: int
     shared_customers: int
     bought_together_orders: int
+    #: one of the two products is newer than the last retrain: chosen from content and price only
+    new_product: bool
+
+
+class Similar(TypedDict, total=False):
+    """A similar product (a substitute at any price)."""
+
+    #: similarity of the two products' texts (0-1), when the pick was chosen by its text
+    text_similarity: float
+    new_product: bool
 
 
 class Trending(TypedDict, total=False):
@@ -50,17 +73,33 @@ class Trending(TypedDict, total=False):
 
 
 class ForYou(TypedDict, total=False):
-    """A personal pick; ``because_of`` names the customer's past purchases it comes from."""
+    """A personal pick: the customer's past purchases it comes from, or the products they just viewed.
+
+    Picks combined at request time from the visitor's latest orders and views name the products
+    whose published lists they come from: ``because_of`` for a purchase, ``because_viewed`` for
+    a product viewed (or put in the cart) and not bought.
+    """
 
     because_of: list[int]
+    because_viewed: list[int]
+
+
+class BuyAgain(TypedDict, total=False):
+    """A repeat purchase: how many of the customer's orders held the product, and the date of the latest."""
+
+    times_bought: int
+    #: ISO date (``YYYY-MM-DD``) of the customer's latest order of it
+    last_bought: str
 
 
 #: list kind (``crosssell_app.models.Kind`` values) -> the shape of its explanations
 SCHEMAS: dict[str, type] = {
     "together": BoughtTogether,
     "upgrade": Upgrade,
+    "similar": Similar,
     "for_you": ForYou,
     "trending": Trending,
+    "buy_again": BuyAgain,
 }
 
 
@@ -73,4 +112,4 @@ def keep_known(kind: str, explanation: dict) -> dict:
     return {key: value for key, value in explanation.items() if key in known}
 
 
-__all__ = ["SCHEMAS", "BoughtTogether", "ForYou", "Trending", "Upgrade", "keep_known"]
+__all__ = ["SCHEMAS", "BoughtTogether", "BuyAgain", "ForYou", "Similar", "Trending", "Upgrade", "keep_known"]

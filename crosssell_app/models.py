@@ -97,6 +97,8 @@ class OrderLine(models.Model):
         help_text=_("The widget whose click led to this purchase, if any."),
     )
     attributed_version = models.PositiveIntegerField(null=True, blank=True)
+    attributed_arm = models.ForeignKey("crosssell_app.Arm", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+", help_text=_("The experiment arm the widget was shown in."))
 
     class Meta:
         verbose_name = _("order line")
@@ -281,15 +283,17 @@ class MerchandisingRule(models.Model):
 
 
 class WidgetEvent(models.Model):
-    """A widget was shown (sampled) or clicked; clicks feed attribution."""
+    """A widget was shown (sampled), clicked, or added to the cart from; clicks and adds feed attribution."""
 
     class Event(models.TextChoices):
         IMPRESSION = "impression", _("impression")
         CLICK = "click", _("click")
+        ADD_TO_CART = "cart_add", _("added to cart")
 
     event = models.CharField(max_length=10, choices=Event.choices)
     widget = models.CharField(max_length=32)
     version = models.PositiveIntegerField(null=True, blank=True)
+    arm = models.ForeignKey("crosssell_app.Arm", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     source = models.ForeignKey(PRODUCT_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     target = models.ForeignKey(PRODUCT_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(
@@ -360,3 +364,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, list(rows))
+
+
+# The experiment tables live in their own module; imported here so Django finds them in this app.
+from .experiments.models import Arm, Experiment, ExperimentOrder, ExperimentVisitor, Participant  # noqa: E402,F401

@@ -101,3 +101,11 @@ def update_bought_together(order_id: int) -> None:
     from .training.realtime import update_for_order
 
     update_for_order(order_id)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def publish_new_product(product_id) -> None:
+    """Publish a product newer than the last retrain into the active lists (``REALTIME_UPDATES``)."""
+    from .training.new_products import publish_product_lists
+
+    publish_product_lists(product_id)

@@ -96,6 +96,9 @@ CROSSSELL = {
     },
     "ADD_TO_CART_URL": "shop:cart_add_many",
     "MODEL_DIR": str(VAR_DIR / "models"),
+    # the demo's categories are guessed from the titles' words (shop/categories.py): too broad to
+    # tell a shopper why two products go together (docs/shopper_sample.md)
+    "TOGETHER_LINK_BY_CATEGORY": False,
 }
 
 # --- Celery ----------------------------------------------------------------------------------

@@ -46,6 +46,24 @@ def pytest_configure(config):
         config.issue_config_time_warning(pytest.PytestWarning(message), stacklevel=2)
 
 
+@pytest.fixture(autouse=True)
+def no_running_experiments():
+    """Start each test knowing that no experiment runs (its database is empty).
+
+    The process remembers the running experiments for ``EXPERIMENT_CACHE_TIMEOUT``; a test's
+    experiment, rolled back with its database, must not stay remembered into the next test, and
+    a widget's queries are counted without the read it makes once per that timeout. Saving an
+    experiment or an arm makes the next widget read them again.
+    """
+    import math
+
+    from crosssell_app.experiments import assignment
+
+    assignment._running = assignment._Running((), math.inf)
+    yield
+    assignment.forget_running_experiments()
+
+
 @pytest.fixture
 def redis_url(settings) -> str:
     """The Redis server the real-stack tests use as Celery broker."""

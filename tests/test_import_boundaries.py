@@ -168,7 +168,9 @@ WEB_PROCESS = import_all(WEB_MODULES) + textwrap.dedent('''
             run = request_retrain(trigger="admin")
     run.refresh_from_db()
     assert run.status == "queued" and run.task_id, (run.status, run.task_id, run.error)
-    assert published == ["crosssell_app.tasks.update_bought_together", "crosssell_app.tasks.retrain"], published
+    # the two new products' lists (REALTIME_UPDATES is on by default), the order's pairs, the retrain
+    assert published == ["crosssell_app.tasks.publish_new_product", "crosssell_app.tasks.publish_new_product",
+                         "crosssell_app.tasks.update_bought_together", "crosssell_app.tasks.retrain"], published
 ''')
 
 

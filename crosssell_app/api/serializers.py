@@ -16,6 +16,8 @@ from .fields import ProductIdField
 
 #: most products one basket or order may name; a larger body is refused rather than processed
 MAX_ITEMS = 500
+#: what a visitor key may hold: an opaque id, no spaces or markup
+VISITOR_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 
 
 class PickSerializer(serializers.Serializer):
@@ -30,8 +32,8 @@ class PickSerializer(serializers.Serializer):
     score = serializers.FloatField()
     pinned = serializers.BooleanField()
     kind = serializers.CharField(help_text=_(
-        "The list the pick comes from: the list's own kind, or 'trending' for a best seller that fills up "
-        "personal picks."))
+        "The list the pick comes from: the list's own kind, 'trending' for a best seller that fills up "
+        "personal picks, or 'buy_again' for a repeat purchase."))
     explanation = serializers.DictField(help_text=_(
         "Why it is recommended; keys depend on the kind of list. Products are named by their ids "
         "(a personal pick's because_of)."))
@@ -39,10 +41,16 @@ class PickSerializer(serializers.Serializer):
 
 @extend_schema_serializer(many=False)  # one object, also where the route is a viewset's ``list`` (for-you)
 class PickListSerializer(serializers.Serializer):
-    """A list of picks and the published version they come from."""
+    """A list of picks, the published version they come from, and what attributes a sale to them."""
 
     version = serializers.IntegerField(allow_null=True)
     results = PickSerializer(many=True)
+    arm = serializers.IntegerField(allow_null=True, help_text=_(
+        "The experiment arm the visitor is in for this list, if an experiment runs on it. The control arm "
+        "gets no picks: show no widget."))
+    click_token = serializers.CharField(allow_null=True, help_text=_(
+        "Signed token naming this list (widget, version, arm, products). Send it to clicks/ when the shopper "
+        "clicks a pick or adds one to the cart, so a later order is attributed to the list."))
 
 
 class ListParamsSerializer(serializers.Serializer):
@@ -57,6 +65,9 @@ class ListParamsSerializer(serializers.Serializer):
     max_price = serializers.DecimalField(required=False, max_digits=14, decimal_places=4, min_value=0)
     cross_category = serializers.BooleanField(required=False, default=False, help_text=_(
         "Only products of other categories than the one(s) the list is about (ignored by personal picks)."))
+    visitor = serializers.RegexField(VISITOR_PATTERN, required=False, max_length=64, help_text=_(
+        "An opaque, stable key of the shopper the list is for (experiments assign by it); without it, the "
+        "calling session's or user's own."))
 
     def validate(self, attrs):
         low, high = attrs.get("min_price"), attrs.get("max_price")
@@ -131,6 +142,83 @@ class OrderSerializer(BuyerMixin):
         if not value.strip():
             raise serializers.ValidationError(_("order_id must not be blank."))
         return value.strip()
+
+
+class WidgetEventSerializer(BuyerMixin):
+    """A shopper clicked a pick of an API list, or added it to the cart, as the list's ``click_token`` names it."""
+
+    token = serializers.CharField(max_length=4000, help_text=_("The click_token of the list the product was in."))
+    product = ProductIdField()
+    event = serializers.ChoiceField(choices=["click", "add_to_cart"], default="click")
+    visitor = serializers.RegexField(VISITOR_PATTERN, required=False, max_length=64, help_text=_(
+        "The visitor key the list was asked for, so the event counts for the shopper in their experiment arm."))
+
+
+class EstimateSerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True, help_text=_("Lower end of the confidence interval."))
+    high = serializers.FloatField(allow_null=True, help_text=_("Upper end of the confidence interval."))
+
+
+class DifferencesSerializer(serializers.Serializer):
+    ctr = EstimateSerializer()
+    cart_add_rate = EstimateSerializer()
+    conversion = EstimateSerializer()
+    aov = EstimateSerializer()
+    revenue_per_visitor = EstimateSerializer()
+
+
+class ArmReportSerializer(DifferencesSerializer):
+    """One arm's figures; each rate and mean with its interval, and its difference to the control."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    version = serializers.IntegerField(allow_null=True)
+    options = serializers.DictField()
+    share = serializers.IntegerField()
+    is_control = serializers.BooleanField()
+    visitors = serializers.IntegerField()
+    clicks = serializers.IntegerField()
+    cart_adds = serializers.IntegerField()
+    orders = serializers.IntegerField()
+    revenue = serializers.FloatField()
+    estimated_impressions = serializers.IntegerField(allow_null=True)
+    difference = DifferencesSerializer(allow_null=True)
+
+
+class ExperimentSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    widgets = serializers.ListField(child=serializers.CharField())
+    started_at = serializers.CharField(allow_null=True)
+    stopped_at = serializers.CharField(allow_null=True)
+    winner = serializers.IntegerField(allow_null=True)
+
+
+class SampleRatioSerializer(serializers.Serializer):
+    observed = serializers.ListField(child=serializers.IntegerField())
+    expected = serializers.ListField(child=serializers.FloatField())
+    chi_square = serializers.FloatField()
+    p_value = serializers.FloatField()
+    mismatch = serializers.BooleanField()
+
+
+class ExperimentReportSerializer(serializers.Serializer):
+    """An experiment's report (``crosssell_app.experiments.report``)."""
+
+    experiment = ExperimentSummarySerializer()
+    confidence = serializers.FloatField()
+    control = serializers.IntegerField(allow_null=True)
+    arms = ArmReportSerializer(many=True)
+    sample_ratio = SampleRatioSerializer(allow_null=True)
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class ReportParamsSerializer(serializers.Serializer):
+    confidence = serializers.FloatField(required=False, default=0.95, min_value=0.5, max_value=0.999,
+                                        help_text=_("Confidence level of the intervals (0.5 to 0.999)."))
 
 
 class OrderResultSerializer(serializers.Serializer):

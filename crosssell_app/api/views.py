@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
+from contextlib import contextmanager
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -26,9 +28,11 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.routers import APIRootView
 
+from ..experiments.assignment import arm_for_request
 from ..serving import lists as serving
+from ..serving.attribution import WIDGETS, attribution_token, record_token_event
 from ..tracking import recording as tracking
-from ..models import Kind, Order, TrainingRun
+from ..models import Experiment, Kind, Order, TrainingRun
 from ..serving.params import parse_product_pk
 from ..products import get_adapter
 from ..serving.rules import default_rules
@@ -38,30 +42,66 @@ from .policies import SettingsPolicyMixin
 from .schema import errors
 from .serializers import (
     BasketSerializer,
+    ExperimentReportSerializer,
     ListParamsSerializer,
     OrderResultSerializer,
     OrderSerializer,
     PickListSerializer,
     PickSerializer,
+    ReportParamsSerializer,
     ProductViewSerializer,
     RecordedSerializer,
     RetrainResultSerializer,
     TrainingRunSerializer,
+    WidgetEventSerializer,
 )
 
 PRODUCT_ID = OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The product's id.")
 PRODUCT_LIST_RESPONSES = {200: PickListSerializer, **errors(400, 404)}
 
 
-def _picks_response(picks: list[serving.Pick]) -> Response:
+def _picks_response(picks: list[serving.Pick], widget: str | None = None, arm=None) -> Response:
     """Return ``picks`` shaped as :class:`PickListSerializer` would, without building a serializer per request.
 
     Building the serializer (DRF deep-copies its declared fields for each instance) cost more than
     the list's query, so the same fields are written here as plain values; the schema still names
-    ``PickListSerializer``, and tests compare the two.
+    ``PickListSerializer``, and tests compare the two. A list of one of the ``widget`` kinds
+    clicks are recorded for carries its signed ``click_token`` (with the experiment ``arm``).
     """
     version = picks[0].version if picks else None
-    return Response({"version": None if version is None else int(version), "results": [_pick_data(pick) for pick in picks]})
+    arm_id = None if arm is None else arm.pk
+    token = (attribution_token(widget, targets=[pick.pk for pick in picks], version=version, arm=arm_id,
+                               source=picks[0].source_id if widget in ("together", "upgrade") else None)
+             if picks and widget in WIDGETS else None)
+    return Response({"version": None if version is None else int(version),
+                     "results": [_pick_data(pick) for pick in picks], "arm": arm_id, "click_token": token})
+
+
+@contextmanager
+def _experiment(request, params, widget: str):
+    """Serve the list as the visitor's experiment arm says; yield the arm (None outside experiments) and the params.
+
+    The visitor is the ``visitor`` parameter, else the calling session or user. A version arm's
+    lists are read from its version, a configuration arm's options replace the request's (in the
+    params yielded); the view gives the control arm no picks.
+    """
+    arm = arm_for_request(request, widget, params.validated_data.get("visitor"))
+    if arm is None:
+        yield None, params
+        return
+    if arm.options:
+        options = {key: Decimal(str(value)) if key in ("min_price", "max_price") and value is not None else value
+                   for key, value in arm.options.items()}
+        replaced = _PlainListParams(None)
+        replaced.validated_data = {**params.validated_data, **options}
+        params = replaced
+    with serving.serving_version(arm.version_id):
+        yield arm, params
+
+
+def _session_key(request) -> str:
+    """Return the request's session key, or "" (an API client without a session has no views to read)."""
+    return getattr(getattr(request, "session", None), "session_key", None) or ""
 
 
 def _pick_data(pick: serving.Pick) -> dict:
@@ -141,13 +181,15 @@ class ProductListsViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewS
         except DjangoValidationError as exc:
             raise ValidationError({"id": exc.messages})
         params = _params(request)
-        picks = serving.for_product(kind, product_pk, limit=params.clamped_limit(default_limit),
-                                    rules=default_rules(**params.filters()))
+        widget = {Kind.BOUGHT_TOGETHER: "together", Kind.UPGRADE: "upgrade"}.get(kind, kind)
+        with _experiment(request, params, widget) as (arm, params):
+            picks = [] if arm is not None and arm.is_control else serving.for_product(
+                kind, product_pk, limit=params.clamped_limit(default_limit), rules=default_rules(**params.filters()))
         # Rows exist only for existing sources, so look the product up only when no row proves it.
         proven = any(pick.source_id == product_pk for pick in picks)
         if not proven and not get_adapter().model._default_manager.filter(pk=product_pk).exists():
             raise NotFound(_("No such product."))
-        return _picks_response(picks)
+        return _picks_response(picks, widget, arm)
 
     @extend_schema(parameters=[PRODUCT_ID, ListParamsSerializer], responses=PRODUCT_LIST_RESPONSES)
     @action(detail=True, methods=["get"])
@@ -169,13 +211,32 @@ class ProductListsViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewS
 
 
 class ForYouViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
-    """The current visitor's own picks (trending ones for an anonymous visitor); nobody else's."""
+    """The current visitor's own picks, following their latest order and views; nobody else's.
+
+    An anonymous visitor's come from this session's views (best sellers before any view).
+    """
 
     @extend_schema(parameters=[ListParamsSerializer], responses={200: PickListSerializer, **errors(400)})
     def list(self, request) -> Response:
         params = _params(request)
-        picks = serving.for_user(request.user, limit=params.clamped_limit(8),
-                                 rules=default_rules(user=request.user, **params.filters()))
+        with _experiment(request, params, "for_you") as (arm, params):
+            picks = [] if arm is not None and arm.is_control else serving.for_visitor(
+                request.user, _session_key(request), limit=params.clamped_limit(8),
+                rules=default_rules(user=request.user, **params.filters()))
+        return _picks_response(picks, "for_you", arm)
+
+
+class BuyAgainViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
+    """The signed-in customer's repeat purchases, most bought (recent orders weighing more) first.
+
+    Each pick's explanation holds ``times_bought`` and ``last_bought`` (ISO date). Empty for a
+    visitor who is not signed in.
+    """
+
+    @extend_schema(parameters=[ListParamsSerializer], responses={200: PickListSerializer, **errors(400)})
+    def list(self, request) -> Response:
+        params = _params(request)
+        picks = serving.buy_it_again(request.user, limit=params.clamped_limit(6), rules=default_rules(**params.filters()))
         return _picks_response(picks)
 
 
@@ -186,8 +247,10 @@ class BasketViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
     def create(self, request) -> Response:
         params = _params(request, BasketSerializer, request.data)
         ids = params.validated_data["product_ids"]
-        picks = serving.for_basket(ids, limit=params.clamped_limit(4), rules=default_rules(**params.filters()))
-        return _picks_response(picks)
+        with _experiment(request, params, "cart") as (arm, params):
+            picks = [] if arm is not None and arm.is_control else serving.for_basket(
+                ids, limit=params.clamped_limit(4), rules=default_rules(**params.filters()), user=request.user)
+        return _picks_response(picks, "cart", arm)
 
 
 class ProductViewEventViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
@@ -236,6 +299,55 @@ class OrderViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
         result = {"order_id": order.external_id, "created": created, "lines": order.lines.count()}
         return Response(OrderResultSerializer(result).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class WidgetEventViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
+    """Clicks on, and adds to cart from, the picks of an API list, named by the list's ``click_token``.
+
+    An API client shows the picks itself, so the click redirect never sees them; reporting them
+    here attributes the shopper's later order to the list's widget, version and experiment arm.
+    """
+
+    permission_setting = "API_WRITE_PERMISSION_CLASSES"
+
+    @extend_schema(request=WidgetEventSerializer, responses={201: RecordedSerializer, **errors(400, 415)})
+    def create(self, request) -> Response:
+        body = WidgetEventSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        user, session_key = data.get("user"), data.get("session_key", "")
+        if user is None and not session_key:
+            user, session_key = tracking.visitor(request)
+        try:
+            record_token_event(data["token"], data["product"], add_to_cart=data["event"] == "add_to_cart",
+                               user=user, session_key=session_key, visitor=data.get("visitor", ""))
+        except ValueError as exc:
+            raise ValidationError({"token": [str(exc)]})
+        return Response(RecordedSerializer({"recorded": True}).data, status=status.HTTP_201_CREATED)
+
+
+class ExperimentViewSet(GuardedInputMixin, SettingsPolicyMixin, viewsets.ViewSet):
+    """Experiments' reports (admins only), as the admin's report page shows them."""
+
+    permission_setting = "API_ADMIN_PERMISSION_CLASSES"
+    lookup_value_regex = "[^/]+"  # any id gets the API's own JSON answer: 404 when it names no experiment
+
+    @extend_schema(parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH),
+                               ReportParamsSerializer],
+                   responses={200: ExperimentReportSerializer, **errors(400, 404)})
+    @action(detail=True, methods=["get"])
+    def report(self, request, pk: str) -> Response:
+        """Per arm: visitors, click-through, conversion, order value and revenue per visitor with 95 % intervals,
+        the difference to the control, and the sample-ratio check."""
+        experiment = Experiment.objects.filter(pk=int(pk)).first() if pk.isascii() and pk.isdigit() and len(pk) < 19 \
+            else None
+        if experiment is None:
+            raise NotFound(_("No such experiment."))
+        params = ReportParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        from ..experiments.report import experiment_report  # NumPy and SciPy: loaded by the report alone
+
+        return Response(experiment_report(experiment, params.validated_data["confidence"]))
 
 
 class TrainingRunPagination(LimitOffsetPagination):

@@ -39,6 +39,19 @@ def basket_matrix(lines: pd.DataFrame, codes: pd.Index) -> sp.csr_matrix:
     return binary_matrix(rows, cols, (len(order_first), len(codes)))
 
 
+def order_customers(lines: pd.DataFrame, codes: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """Return each row's customer of :func:`basket_matrix` (same rows, same order) and the customer ids.
+
+    The vector is what a recommender's ``fit`` takes as ``customers``: ``customers[r]`` indexes
+    the returned ids, -1 for an order without a customer (an empty ``customer`` column value).
+    """
+    known = lines.loc[codes.get_indexer(lines["code"]) >= 0]
+    first = known.groupby("order_id").agg(date=("date", "min"), customer=("customer", "first"))
+    first = first.sort_values("date", kind="stable")
+    ids = pd.Index(np.sort(first.loc[first["customer"] != "", "customer"].unique()))
+    return ids.get_indexer(first["customer"]).astype(np.int64), ids
+
+
 def leave_one_out(lines: pd.DataFrame, codes: pd.Index, seed: int = 0, max_cases: int | None = None) -> Cases:
     """Hide one random known item from every basket with two or more known items.
 

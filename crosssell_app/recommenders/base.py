@@ -10,13 +10,23 @@ Conventions (scikit-learn's and implicit's):
   ``self`` and a second ``fit`` overwrites the first. ``get_params`` / ``set_params`` behave as
   scikit-learn defines them.
 * A class declares what it offers and needs: :attr:`Recommender.publishes` (the kinds of list it
-  fills) and :attr:`Recommender.accepts` (the optional inputs its ``fit`` takes, by keyword), so
+  fills) and :attr:`Recommender.accepts` (the optional inputs its ``fit`` reads, by keyword), so
   the training pipeline reads a declaration instead of probing the class.
 * Items are contiguous column indices ``0 .. n_items_ - 1``. Mapping shop primary keys to
   indices is the caller's job (the training service does it).
+* ``fit(interactions, items=None, customers=None, ...)``: ``interactions`` is orders x items
+  with its rows **in time order** (oldest first), so a model may hold its own newest rows out;
+  ``customers`` is a 1-D int array, ``customers[r]`` the customer of row ``r`` or -1 (an order
+  nobody is known to have placed). Every ``fit`` takes these keywords and ignores what it cannot
+  use; :attr:`Recommender.accepts` names the ones it reads, and only those are passed by the
+  training pipeline. :func:`customer_matrix` turns the vector into customers x items.
+* ``complete_basket(items, n=10, history=None)``: ``history`` is the customer's earlier baskets,
+  oldest first, each a sequence of item indices. The basket's own items are never returned;
+  items of the history may be (buying again is part of completing a basket). A model that does
+  not use the history answers as without it, and ``history=None`` always means "no customer".
 * Every query returns ``(ids, scores)``: two 1-D numpy arrays of equal length, best first,
   ``ids`` of dtype int64, ``scores`` of dtype float32/float64. Fewer than ``n`` items may come
-  back; an unknown item or an empty basket gives empty arrays, never an exception.
+  back; an unknown item or an empty basket (with no history) gives empty arrays, never an exception.
 * Learned state is what prediction needs, not a copy of the training matrices (a memory-based
   model, whose prediction is a look-up over the training rows, says so with
   :attr:`Recommender.keeps_rows`).
@@ -48,7 +58,8 @@ UPGRADE = "upgrade"
 # Optional inputs of ``fit``, each the keyword it is passed under (the orders x items matrix is
 # always the first argument).
 ITEMS = "items"  #: the item table (text, category, price, ...)
-CUSTOMERS = "customers"  #: customers x items: what each customer bought, over all their orders
+#: 1-D int array, one entry per interaction row: the row's customer index, or -1 when unknown
+CUSTOMERS = "customers"
 VIEWS = "views"  #: visitors x items: what each visitor (user or session) viewed
 
 #: version of the layout ``Recommender.save`` writes; ``load`` refuses any other
@@ -112,7 +123,8 @@ class Recommender:
 
     #: kinds of list this model fills when its settings entry names none (:data:`TOGETHER`, ...)
     publishes: ClassVar[tuple[str, ...]] = (TOGETHER, SIMILAR, FOR_YOU)
-    #: optional inputs ``fit`` takes, by keyword (:data:`ITEMS`, :data:`CUSTOMERS`, :data:`VIEWS`)
+    #: optional inputs ``fit`` reads, by keyword (:data:`ITEMS`, :data:`CUSTOMERS`, :data:`VIEWS`); every
+    #: ``fit`` also takes ``items`` and ``customers`` and ignores them when they are not listed here
     accepts: ClassVar[frozenset[str]] = frozenset({ITEMS})
     #: True when prediction looks the training rows up (a kNN over past baskets), so they are learned state
     keeps_rows: ClassVar[bool] = False
@@ -122,16 +134,27 @@ class Recommender:
     #: learned: number of item columns seen by ``fit``
     n_items_: int
 
-    def fit(self, interactions: sp.spmatrix, items: Items | None = None) -> Recommender:
-        """Learn from ``interactions`` (rows are orders or users, columns items) and return self."""
+    def fit(
+        self, interactions: sp.spmatrix, items: Items | None = None, customers: np.ndarray | None = None
+    ) -> Recommender:
+        """Learn from ``interactions`` (rows are orders in time order, columns items) and return self.
+
+        ``customers[r]`` is the customer of row ``r`` (-1: unknown); a model that cannot use it
+        ignores it.
+        """
         raise NotImplementedError
 
     def similar_items(self, item: int, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """Return up to ``n`` items most like ``item`` (never ``item`` itself)."""
         raise NotImplementedError
 
-    def complete_basket(self, items: Sequence[int], n: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """Return up to ``n`` items to add to a basket holding ``items``, none already in it."""
+    def complete_basket(
+        self, items: Sequence[int], n: int = 10, history: Sequence[Sequence[int]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return up to ``n`` items to add to a basket holding ``items``, none already in it.
+
+        ``history`` is the customer's earlier baskets, oldest first; its items may be returned.
+        """
         raise NotImplementedError
 
     # Batch forms used by training to publish a list for every product. Subclasses override them
@@ -437,7 +460,10 @@ class ScoringRecommender(Recommender):
             ids[rows], scores[rows] = dense_topk_rows(block, n)
         return ids, scores
 
-    def complete_basket(self, items: Sequence[int], n: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    def complete_basket(
+        self, items: Sequence[int], n: int = 10, history: Sequence[Sequence[int]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Rank :meth:`basket_scores` of the known basket items; ``history`` is not used here."""
         known = self.known_items(items)
         if known.size == 0:
             return empty_result()
@@ -453,6 +479,43 @@ def pad_answers(results: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[n
         ids[row, :k] = i[:k]
         scores[row, :k] = s[:k]
     return ids, scores
+
+
+def row_customers(customers: Sequence[int] | np.ndarray | None, n_rows: int) -> np.ndarray:
+    """Return the per-row customer vector as int64 of length ``n_rows`` (all -1 when None).
+
+    Raises
+    ------
+    ValueError
+        When ``customers`` is not 1-D or its length differs from the number of rows: a customers
+        x items matrix (this keyword's meaning before the vector) is refused, not misread.
+    """
+    if customers is None:
+        return np.full(n_rows, -1, dtype=np.int64)
+    if sp.issparse(customers):
+        raise ValueError("customers is one customer index per interaction row (-1: unknown), not a matrix")
+    vector = np.asarray(customers, dtype=np.int64)
+    if vector.ndim != 1 or len(vector) != n_rows:
+        raise ValueError(
+            f"customers must be a 1-D array with one entry per interaction row ({n_rows}), got shape {vector.shape}"
+        )
+    return np.where(vector >= 0, vector, -1)
+
+
+def customer_matrix(interactions: sp.spmatrix, customers: Sequence[int] | np.ndarray | None) -> sp.csr_matrix:
+    """Return the binary customers x items matrix: what each customer bought over all their rows.
+
+    Row ``c`` holds every item of the rows whose customer is ``c``; rows of unknown customers
+    (-1) count for nobody. With no customers the matrix has no rows.
+    """
+    matrix = sp.csr_matrix(interactions)
+    owners = row_customers(customers, matrix.shape[0])
+    known = owners >= 0
+    n_customers = int(owners.max()) + 1 if known.any() else 0
+    lengths = np.diff(matrix.indptr)
+    row_of_line = np.repeat(owners, lengths)
+    keep = row_of_line >= 0
+    return binary_matrix(row_of_line[keep], matrix.indices[keep], (n_customers, matrix.shape[1]))
 
 
 def as_csr(interactions: sp.spmatrix | np.ndarray) -> sp.csr_matrix:
@@ -487,9 +550,11 @@ __all__ = [
     "binarize",
     "binary_matrix",
     "class_path",
+    "customer_matrix",
     "empty_result",
     "indicator_matrix",
     "item_column",
     "pad_answers",
     "rank_scores",
+    "row_customers",
 ]

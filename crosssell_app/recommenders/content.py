@@ -48,7 +48,9 @@ class TfidfContent(ScoringRecommender):
         self.ngram_max = ngram_max
         self.block_budget = block_budget
 
-    def fit(self, interactions: sp.spmatrix | None, items: Items | None = None) -> TfidfContent:
+    def fit(
+        self, interactions: sp.spmatrix | None, items: Items | None = None, customers: np.ndarray | None = None
+    ) -> TfidfContent:
         """Vectorise ``items['text']`` and ``items['category']`` and keep each item's neighbours.
 
         ``interactions`` only gives the number of items; with no text and no category every

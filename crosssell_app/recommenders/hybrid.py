@@ -1,38 +1,64 @@
-"""The default recommender: a blend of linear, co-occurrence, session-kNN, factor, content and popularity scores."""
+"""The default recommender: a blend of linear, co-occurrence, session-kNN, factor, neural, content and popularity scores."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.util import find_spec
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from ._topk import DEFAULT_BLOCK_BUDGET
-from .base import Items, ScoringRecommender, as_csr, binarize, indicator_matrix
+from .base import CUSTOMERS, ITEMS, Items, ScoringRecommender, as_csr, binarize, indicator_matrix
 from .content import TfidfContent
 from .holdout import hide_random
 from .itemcf import ItemCF
+from .mlp import MLP
 from .popularity import Popularity
+from .repeat import FALLBACK_HISTORY, History, HistoryChoice, choose_or_fix, complete_with_history, tune_history
 from .ridge import NeighbourRidge
 from .svd import SVD
 from .usercf import UserCF
 
-#: blend weights ``"auto"`` chooses from, smallest first (a tie goes to the earlier candidate)
-USERCF_CANDIDATES = (0.3, 1.0, 2.0, 5.0)
-CF_CANDIDATES = (0.0, 1.0)
-#: the weights an ``"auto"`` weight takes when the newest orders are too few to choose from (a
-#: new shop): the middle of the session-kNN candidates, so neither kind of shop gets its worst,
-#: and no ItemCF (it added nothing on either data set's validation weeks)
-FALLBACK_WEIGHTS = {"usercf_weight": 1.0, "cf_weight": 0.0}
+#: what each ``"auto"`` hyperparameter is chosen from, smallest first (a tie goes to the earlier
+#: candidate); every blend weight is relative to the linear model's, which stays fixed
+CANDIDATES: dict[str, tuple[float, ...]] = {
+    "l2": (10.0, 30.0, 100.0),
+    "usercf_weight": (0.0, 0.3, 1.0, 2.0, 5.0, 10.0),
+    "cf_weight": (0.0, 0.3, 1.0),
+    "content_weight": (0.0, 0.02, 0.05, 0.2),
+    "svd_weight": (0.0, 0.1, 0.3, 1.0),
+    "mlp_weight": (0.0, 0.1, 0.3, 1.0),
+    "popularity_weight": (0.0, 0.02, 0.05, 0.2),
+}
+#: where the search starts, and the value an ``"auto"`` hyperparameter takes when the newest
+#: orders are too few to choose from (a new shop): the defaults of the round before the search
+#: covered every weight (session-kNN 1, the middle of its old candidates; no ItemCF, SVD or MLP)
+FALLBACK_WEIGHTS: dict[str, float] = {
+    "l2": 30.0,
+    "usercf_weight": 1.0,
+    "cf_weight": 0.0,
+    "content_weight": 0.05,
+    "svd_weight": 0.0,
+    "mlp_weight": 0.0,
+    "popularity_weight": 0.05,
+}
+#: the searched hyperparameters, in the order the search visits them (and the columns of ``weight_search_``)
+SEARCHED = tuple(CANDIDATES)
+#: passes of the coordinate search over every ``"auto"`` hyperparameter (it stops early when a pass changes nothing)
+SEARCH_ROUNDS = 2
 #: the hold-out is at least this many rows, never more than half of them
 MIN_TUNE_ROWS = 500
 #: cut-off of the NDCG the weights are chosen by
 TUNE_K = 10
-#: most scores held at once per component while the candidate blends are evaluated
+#: most scores held at once per component while :meth:`Hybrid.candidate_ndcg` scores blends
 TUNE_BLOCK_BUDGET = 2_000_000
+#: most scores the search keeps (every component's score of every held-out case, float64: 480 MB);
+#: a large catalogue gets fewer cases so the search never holds more
+MAX_TUNE_SCORES = 60_000_000
 
 logger = logging.getLogger(__name__)
 
@@ -62,15 +88,17 @@ class Component:
 
 
 #: the blend, in the order its scores are added; adding a model is one entry here (and its weight
-#: hyperparameter in ``Hybrid.__init__``)
+#: hyperparameter in ``Hybrid.__init__``, with its candidates in ``CANDIDATES``)
 COMPONENTS = (
     Component(
         "ridge",
-        lambda h: NeighbourRidge(neighbours=h.neighbours, l2=h.l2, shrinkage=h.shrinkage, block_budget=h.block_budget),
+        lambda h: NeighbourRidge(
+            neighbours=h.neighbours, l2=h._weight("l2"), shrinkage=h.shrinkage, block_budget=h.block_budget
+        ),
         together="ridge_weight",
         similar=None,
     ),
-    Component("usercf", lambda h: UserCF(), together="usercf_weight", similar=None),
+    Component("usercf", lambda h: UserCF(rows="orders"), together="usercf_weight", similar=None),
     Component(
         "itemcf",
         lambda h: ItemCF(
@@ -92,11 +120,26 @@ COMPONENTS = (
         reads_rows=False,
     ),
     Component("svd", lambda h: SVD(factors=h.factors), together="svd_weight", similar="svd_weight"),
+    Component(
+        "mlp",
+        lambda h: MLP(
+            embedding_dim=h.mlp_dim, epochs=h.mlp_epochs, positive_pairs=h.mlp_pairs, random_state=h.random_state
+        ),
+        together="mlp_weight",
+        similar=None,
+    ),
     Component("popularity", lambda h: Popularity(), together="popularity_weight", similar="popularity_weight"),
 )
-#: the weights the search chooses, and the component each one weighs in bought-together lists
-SEARCHED = {"usercf_weight": "usercf", "cf_weight": "itemcf"}
 
+
+def tensorflow_installed() -> bool:
+    """Return True when TensorFlow can be imported (checked without importing it)."""
+    return find_spec("tensorflow") is not None
+
+
+#: learned attributes of the history blend (:mod:`.repeat`): weight, weight per unit of the
+#: basket's repeat share, recency decay, and the held-out cases they were chosen on
+HISTORY_LEARNED = ("history_weight_", "ratio_weight_", "history_decay_", "history_cases_")
 
 class Hybrid(ScoringRecommender):
     """Blend normalised component scores so that every product gets a full list.
@@ -104,48 +147,54 @@ class Hybrid(ScoringRecommender):
     Each component scores every item for the query; each score vector is clipped at zero and
     divided by its maximum (so "best" is 1 whatever the component's scale), then the vectors are
     added with weights. For "bought together" a neighbourhood-restricted linear item model
-    (:class:`NeighbourRidge`, sparse EASE) and the past orders most like the basket
-    (:class:`UserCF`, session-kNN, which sees what whole baskets say and pairs do not: the
-    mission or occasion a basket belongs to) lead, co-occurrence (:class:`ItemCF`) may be
-    added, latent factors (:class:`SVD`) generalise to pairs never seen together, content
-    (:class:`TfidfContent`) fills the lists of products with few or no sales, and a small
-    popularity term breaks ties and back-fills the rest, so a query always gets ``n`` answers as
-    long as ``n`` products have ever sold. "Similar" (substitutes) leaves the linear model and
-    the session-kNN out and is led by the description (``similar_content_weight``), with
-    co-occurrence at the small ``content_weight``.
+    (:class:`NeighbourRidge`, sparse EASE) leads, with weight 1; the past orders most like the
+    basket (:class:`UserCF` over orders, session-kNN, which sees what whole baskets say and pairs
+    do not: the mission or occasion a basket belongs to), co-occurrence (:class:`ItemCF`),
+    latent factors (:class:`SVD`, pairs never seen together), the neural model
+    (:class:`MLP`: baskets and product features, so products that never sold are placed by
+    their words, category and price), content (:class:`TfidfContent`, lists of products with
+    few or no sales) and popularity (ties and back-fill, so a query gets ``n`` answers as long
+    as ``n`` products have ever sold) are added with weights the shop's own data chooses.
+    "Similar" (substitutes) leaves the linear model, the session-kNN and the MLP out and is led
+    by the description (``similar_content_weight``), with co-occurrence at ``content_weight``.
 
-    The defaults are what a new shop gets. They were chosen on the validation weeks of the
-    generated grocery shop (``bench/synthetic.py``), never on Online Retail,
-    which is their out-of-sample check (``docs/recommenders.md``). SVD is off by default
-    (``svd_weight=0``): it added nothing there and dominates the fit time.
-
-    **Self-tuned blend weights.** The weight of the session-kNN is left to the shop's own data
-    (``usercf_weight="auto"``, and ``cf_weight="auto"`` for ItemCF) because its best value
-    differs by shop: on the generated grocery shop's validation weeks ``usercf_weight=5`` was
-    best (NDCG@10 0.5075 vs 0.4751 at 0.3; short baskets are told apart by their mission, which
-    whole-order neighbours see best), on Online Retail's validation weeks 0.3 (0.2176 vs 0.1991
-    at 5; long wholesale orders, where pairs say enough), and the grocery choice of 5 as a fixed
-    default cost Online Retail's test weeks 0.1632 against 0.1819 at 0.3. No single number suits
-    both, so ``fit`` chooses one per shop, on that shop's newest orders:
+    **Every weight, and the ridge strength, chosen per shop.** A weight that suits a wholesale
+    gift shop (long orders, where pairs say enough) does not suit a grocery shop (short baskets,
+    told apart by their mission) or an id-only shop; fixed defaults chosen on one shop scored at
+    the level of popularity on another. So every blend weight but the linear model's, and its
+    ``l2``, default to ``"auto"``, and ``fit`` chooses them on the shop's newest orders:
 
     1. hold out the newest ``tune_fraction`` of the rows (rows are orders in time order; at
        least ``MIN_TUNE_ROWS`` rows, at most half of them);
-    2. fit the components on the older rows;
+    2. fit every component that may take part on the older rows (the linear model once per
+       ``l2`` candidate);
     3. hide one random item (seeded by ``random_state``) in each of at most ``tune_cases``
-       held-out baskets that keep two or more items the older rows know;
-    4. score each component once per case and compute NDCG@10 of every candidate blend
-       (``USERCF_CANDIDATES`` x ``CF_CANDIDATES`` for the ``"auto"`` weights; only the weights
-       change, so this costs little), excluding the basket's items as :meth:`complete_basket`
-       does; the best wins, a tie goes to the smaller weight;
-    5. refit the components on all rows.
+       held-out baskets that keep two or more items the older rows know (fewer on a large
+       catalogue, so the cached scores stay under ``MAX_TUNE_SCORES``);
+    4. score each component once per case, then search: starting from ``FALLBACK_WEIGHTS``,
+       visit each ``"auto"`` hyperparameter in turn and set it to the candidate of
+       ``CANDIDATES`` with the best NDCG@10 of the blend (the basket excluded, as
+       :meth:`complete_basket` does; a tie keeps the earlier, smaller candidate), for
+       ``SEARCH_ROUNDS`` passes or until a pass changes nothing (coordinate ascent: only weights
+       change, so each point costs one weighted sum, not a fit);
+    5. refit on all rows the components whose chosen weight is positive.
 
-    The choice is kept as ``usercf_weight_`` and ``cf_weight_`` (saved with the model; the
-    searched table is ``weight_search_``, rows ``(usercf_weight, cf_weight, ndcg)``, with
-    ``tune_cases_`` cases). With fewer than ``min_tune_cases`` usable held-out baskets the
-    shop cannot tell the blends apart and an ``"auto"`` weight takes ``FALLBACK_WEIGHTS``
-    (``usercf_weight`` 1, ``cf_weight`` 0). A number instead of ``"auto"`` fixes the weight; with
-    both fixed nothing is held out. The search roughly doubles the fit time (every component
-    but content is fitted twice).
+    The choice is kept as ``<name>_`` (``l2_``, ``usercf_weight_``, ... saved with the model);
+    ``weight_search_`` holds every point tried, columns ``SEARCHED`` then NDCG@10, on
+    ``tune_cases_`` cases. With fewer than ``min_tune_cases`` usable held-out baskets the shop
+    cannot tell blends apart and the ``"auto"`` ones take ``FALLBACK_WEIGHTS``. A number instead
+    of ``"auto"`` fixes a value; with all fixed nothing is held out.
+
+    **The customer's history.** Given each row's customer in ``fit`` and a customer's earlier
+    baskets in ``complete_basket``, the blend adds what that customer buys again
+    (:mod:`.repeat`): the weight of their decayed repeat counts grows with the share of the basket
+    they bought before, and it is chosen on the shop's own newest orders of returning customers,
+    against this blend refitted on the older orders (one more fit). ``docs/recommenders.md``
+    ("Customer-aware completion") has the measurements.
+
+    **Switching a component off.** A weight of 0 (``RECOMMENDERS['hybrid']['options']``, e.g.
+    ``{"mlp_weight": 0}``) leaves the component out: it is neither fitted nor searched. The MLP
+    takes part only when TensorFlow is installed (the ``mlp`` extra): without it ``"auto"`` means 0.
 
     **Components.** The blend is the table :data:`COMPONENTS`: each entry says how to build a
     model from these hyperparameters and which weight it carries in each kind of list. Only
@@ -158,39 +207,50 @@ class Hybrid(ScoringRecommender):
     similarity, neighbours, shrinkage, min_support, beta :
         Passed to :class:`ItemCF` (``neighbours`` and ``shrinkage`` also to :class:`NeighbourRidge`).
     factors :
-        Passed to :class:`SVD`; ``svd_weight=0`` skips fitting it.
-    cf_weight, usercf_weight : float or "auto"
-        Blend weights of ItemCF and of the session-kNN for "bought together"; ``"auto"``
-        chooses them on the shop's newest orders (above). ``usercf_weight=0`` skips fitting the
-        session-kNN (a memory-based model: it keeps the order rows, so a saved Hybrid holds
-        them too). ItemCF is fitted whenever it weighs in either kind of list.
-    svd_weight, content_weight, popularity_weight, ridge_weight : float
-        Blend weights of the other normalised component scores (for "bought together");
-        ``ridge_weight=0`` skips fitting the linear model.
+        Passed to :class:`SVD`.
+    mlp_dim, mlp_epochs, mlp_pairs : int
+        Width of the MLP's item vectors, its most training epochs and its positive training pairs
+        (kept small: it is fitted for the search and again when chosen, within the fit-time budget).
+    cf_weight, usercf_weight, svd_weight, mlp_weight, content_weight, popularity_weight : float or "auto"
+        Blend weights of the normalised component scores in bought-together lists (relative to
+        the linear model's); ``"auto"`` chooses them on the shop's newest orders (above), 0 leaves
+        the component out. The session-kNN is a memory-based model: it keeps the order rows, so
+        a saved Hybrid holds them too (0 avoids that). ItemCF is fitted whenever it weighs in
+        either kind of list.
+    ridge_weight : float
+        Weight of the linear model (0 leaves it out).
     similar_content_weight : float
         Weight of content in "similar" (co-occurrence gets ``content_weight`` there, SVD and
         popularity their usual weights).
-    l2 : float
+    l2 : float or "auto"
         Ridge strength of :class:`NeighbourRidge`.
     block_budget : int
         Most scores held at once while the item-item components build their neighbours.
     tune_fraction : float
-        Share of the newest rows held out to choose the ``"auto"`` weights.
+        Share of the newest rows held out to choose the ``"auto"`` values.
     tune_cases : int
         Most hide-one cases drawn from the held-out rows.
     min_tune_cases : int
-        Fewest usable cases for a choice; below it the fallback weights are used.
+        Fewest usable cases for a choice; below it the fallback values are used.
     random_state : int
-        Seed of the held-out cases.
+        Seed of the held-out cases and of the MLP.
+    history_weight, ratio_weight, history_decay : float or "auto"
+        How ``complete_basket(items, n, history)`` blends in the customer's earlier baskets:
+        ``unit(blend) + (history_weight + ratio_weight * repeat share) * unit(decayed repeat
+        counts)`` (:mod:`.repeat`; the repeat share is the part of the basket the customer bought
+        before). ``"auto"`` chooses them in ``fit`` on the newest orders of customers with earlier
+        orders (given ``customers``); without enough of them, ``repeat.FALLBACK_HISTORY``.
+        ``history=None`` answers from the basket alone, as before.
     """
 
+    accepts = frozenset({ITEMS, CUSTOMERS})
     learned_attributes = (
         "n_items_",
         *(component.attribute for component in COMPONENTS),
-        "usercf_weight_",
-        "cf_weight_",
+        *(name + "_" for name in SEARCHED),
         "tune_cases_",
         "weight_search_",
+        *HISTORY_LEARNED,
     )
 
     def __init__(
@@ -201,12 +261,16 @@ class Hybrid(ScoringRecommender):
         min_support: int = 1,
         beta: float = 0.3,
         factors: int = 64,
+        mlp_dim: int = 32,
+        mlp_epochs: int = 3,
+        mlp_pairs: int = 50_000,
         cf_weight: float | str = "auto",
-        svd_weight: float = 0.0,
-        content_weight: float = 0.05,
-        popularity_weight: float = 0.05,
+        svd_weight: float | str = "auto",
+        mlp_weight: float | str = "auto",
+        content_weight: float | str = "auto",
+        popularity_weight: float | str = "auto",
         ridge_weight: float = 1.0,
-        l2: float = 30.0,
+        l2: float | str = "auto",
         usercf_weight: float | str = "auto",
         similar_content_weight: float = 1.0,
         block_budget: int = DEFAULT_BLOCK_BUDGET,
@@ -214,6 +278,9 @@ class Hybrid(ScoringRecommender):
         tune_cases: int = 1000,
         min_tune_cases: int = 50,
         random_state: int = 0,
+        history_weight: float | str = "auto",
+        ratio_weight: float | str = "auto",
+        history_decay: float | str = "auto",
     ) -> None:
         self.similarity = similarity
         self.neighbours = neighbours
@@ -221,8 +288,12 @@ class Hybrid(ScoringRecommender):
         self.min_support = min_support
         self.beta = beta
         self.factors = factors
+        self.mlp_dim = mlp_dim
+        self.mlp_epochs = mlp_epochs
+        self.mlp_pairs = mlp_pairs
         self.cf_weight = cf_weight
         self.svd_weight = svd_weight
+        self.mlp_weight = mlp_weight
         self.content_weight = content_weight
         self.popularity_weight = popularity_weight
         self.ridge_weight = ridge_weight
@@ -234,16 +305,29 @@ class Hybrid(ScoringRecommender):
         self.tune_cases = tune_cases
         self.min_tune_cases = min_tune_cases
         self.random_state = random_state
+        self.history_weight = history_weight
+        self.ratio_weight = ratio_weight
+        self.history_decay = history_decay
 
-    def fit(self, interactions: sp.spmatrix, items: Items | None = None) -> Hybrid:
-        """Choose the ``"auto"`` weights on the newest rows, then fit every weighted component on all rows."""
+    def fit(
+        self, interactions: sp.spmatrix, items: Items | None = None, customers: np.ndarray | None = None
+    ) -> Hybrid:
+        """Choose the ``"auto"`` values on the newest rows, then fit every weighted component on all rows."""
         matrix = binarize(as_csr(interactions))
-        for name in SEARCHED:
-            _candidates(name, getattr(self, name))  # reject a bad weight before any work
+        grids = self._grids()  # rejects a bad value before any work
         shared: dict[str, ScoringRecommender] = {}  # components fitted once for the search and the model
-        self.usercf_weight_, self.cf_weight_ = self._choose_weights(matrix, items, shared)
+        for name, value in self._choose(matrix, items, grids, shared).items():
+            setattr(self, name + "_", value)
         self._fit_components(matrix, items, self._weighted({}, similar_lists=True), shared)
+        self._choose_history(matrix, items, customers)
         return self
+
+    def _grids(self) -> dict[str, tuple[float, ...]]:
+        """Return the values each searched hyperparameter may take (one value: fixed, or nothing to search)."""
+        grids = {name: _candidates(name, getattr(self, name)) for name in SEARCHED}
+        if float(self.ridge_weight) <= 0 and len(grids["l2"]) > 1:
+            grids["l2"] = (FALLBACK_WEIGHTS["l2"],)  # no linear model: nothing to regularise
+        return grids
 
     def _weighted(self, given: dict[str, float], similar_lists: bool) -> set[str]:
         """Return the names of the components with a positive weight in bought-together lists
@@ -265,64 +349,113 @@ class Hybrid(ScoringRecommender):
             if component.name in names:
                 model = shared.get(component.name)
                 if model is None:
-                    model = component.build(self).fit(matrix, items)
+                    model = self._fit_one(component.build(self), matrix, items)
                 if not component.reads_rows:
                     shared[component.name] = model
             setattr(self, component.attribute, model)
 
+    def _fit_one(self, model: ScoringRecommender, matrix: sp.csr_matrix, items: Items | None) -> ScoringRecommender:
+        """Fit one component; the single place components are fitted (a benchmark may reuse fits here)."""
+        return model.fit(matrix, items)
+
     # ---------------------------------------------------------------- choosing the weights
-    def _choose_weights(
-        self, matrix: sp.csr_matrix, items: Items | None, shared: dict[str, ScoringRecommender]
-    ) -> tuple[float, float]:
-        """Return ``(usercf_weight, cf_weight)``: fixed ones as given, ``"auto"`` ones searched."""
-        usercf_grid = _candidates("usercf_weight", self.usercf_weight)
-        cf_grid = _candidates("cf_weight", self.cf_weight)
+    def _choose(
+        self,
+        matrix: sp.csr_matrix,
+        items: Items | None,
+        grids: dict[str, tuple[float, ...]],
+        shared: dict[str, ScoringRecommender],
+    ) -> dict[str, float]:
+        """Return the value of every searched hyperparameter: fixed ones as given, ``"auto"`` ones searched."""
         self.tune_cases_ = 0
         self.weight_search_ = None
-        if len(usercf_grid) == 1 and len(cf_grid) == 1:
-            return usercf_grid[0], cf_grid[0]
-        older, baskets, hidden = self._hold_out(matrix)
+        state = {name: grid[0] if len(grid) == 1 else FALLBACK_WEIGHTS[name] for name, grid in grids.items()}
+        searched = [name for name in SEARCHED if len(grids[name]) > 1]
+        if not searched:
+            return state
+        probe = type(self)(**self.get_params(deep=False))
+        largest = {name: max(grid) for name, grid in grids.items()}
+        names = probe._weighted(largest, similar_lists=False)
+        ridges = len(grids["l2"]) if "ridge" in names else 0
+        budget_cases = MAX_TUNE_SCORES // max(matrix.shape[1] * (len(names) + max(ridges - 1, 0)), 1)
+        older, baskets, hidden = self._hold_out(matrix, max_cases=max(min(self.tune_cases, budget_cases), 1))
         if len(hidden) < self.min_tune_cases:
             logger.info("Hybrid: %d held-out cases (< %d), fallback weights", len(hidden), self.min_tune_cases)
-            fallback = [
-                g[0] if len(g) == 1 else FALLBACK_WEIGHTS[n]
-                for n, g in (("usercf_weight", usercf_grid), ("cf_weight", cf_grid))
-            ]
-            return fallback[0], fallback[1]
-        probe = type(self)(**self.get_params(deep=False))
-        largest = {"usercf_weight": max(usercf_grid), "cf_weight": max(cf_grid)}
-        probe._fit_components(older, items, probe._weighted(largest, similar_lists=False), shared)
-        candidates = [(u, c) for u in usercf_grid for c in cf_grid]
-        values = probe.candidate_ndcg(baskets, hidden, candidates)
-        best = int(np.argmax(values))  # the first of equal maxima: the smaller weights
-        self.tune_cases_ = len(hidden)
-        self.weight_search_ = np.array([[u, c, v] for (u, c), v in zip(candidates, values)], dtype=np.float64)
-        logger.info(
-            "Hybrid: weights chosen on %d held-out cases: usercf %s, cf %s (NDCG@%d %s)",
-            len(hidden),
-            *candidates[best],
-            TUNE_K,
-            ", ".join(f"{u:g}/{c:g}={v:.4f}" for (u, c), v in zip(candidates, values)),
-        )
-        return candidates[best]
+            return state
+        probe._fit_components(older, items, names - {"ridge"}, shared)  # the linear model: once per l2 below
+        block = indicator_matrix(baskets, probe.n_items_)
+        units: dict[Any, np.ndarray] = {name: probe._unit_scores(block, name) for name in names - {"ridge"}}
+        if ridges:
+            for l2 in grids["l2"]:
+                probe.l2_ = l2
+                ridge = probe._fit_one(COMPONENTS[0].build(probe), older, items)
+                units["ridge", l2] = _unit_rows(ridge.score_baskets(block))
+        in_basket = block.toarray() > 0
+        table: dict[tuple[float, ...], float] = {}
 
-    def _hold_out(self, matrix: sp.csr_matrix) -> tuple[sp.csr_matrix, list[np.ndarray], np.ndarray]:
+        def value(point: dict[str, float]) -> float:
+            key = tuple(point[name] for name in SEARCHED)
+            if key not in table:
+                weights = probe._point_weights(point, units)
+                table[key] = float(_gains(units, weights, in_basket, hidden).mean())
+            return table[key]
+
+        best = value(state)
+        for _ in range(SEARCH_ROUNDS):
+            changed = False
+            for name in searched:
+                values = [value({**state, name: candidate}) for candidate in grids[name]]
+                choice = grids[name][int(np.argmax(values))]  # the first of equal maxima: the smaller
+                changed |= choice != state[name]
+                state[name], best = choice, max(values)
+            if not changed:
+                break
+        self.tune_cases_ = len(hidden)
+        self.weight_search_ = np.array([[*key, v] for key, v in table.items()], dtype=np.float64)
+        logger.info(
+            "Hybrid: chosen on %d held-out cases (%d blends tried): %s (NDCG@%d %.4f)",
+            len(hidden),
+            len(table),
+            ", ".join(f"{name} {state[name]:g}" for name in SEARCHED),
+            TUNE_K,
+            best,
+        )
+        return state
+
+    def _point_weights(self, point: dict[str, float], units: dict[Any, np.ndarray]) -> list[tuple[Any, float]]:
+        """Return ``(key of units, weight)`` of each component a search point blends (the ridge by its ``l2``)."""
+        weights = []
+        for component in COMPONENTS:
+            param = component.together
+            if param is None:
+                continue
+            key = ("ridge", point["l2"]) if component.name == "ridge" else component.name
+            weight = point[param] if param in point else self._weight(param)
+            if weight and key in units:
+                weights.append((key, float(weight)))
+        return weights
+
+    def _hold_out(
+        self, matrix: sp.csr_matrix, max_cases: int | None = None
+    ) -> tuple[sp.csr_matrix, list[np.ndarray], np.ndarray]:
         """Return the older rows and the hide-one cases ``(baskets, hidden)`` of the newest rows."""
         n_rows = matrix.shape[0]
         n_held = min(max(int(np.ceil(self.tune_fraction * n_rows)), MIN_TUNE_ROWS), n_rows // 2)
         older, newest = matrix[: n_rows - n_held], matrix[n_rows - n_held :]
         known = np.diff(sp.csc_matrix(older).indptr) > 0  # items the older rows have sold
-        cases = hide_random(newest, seed=self.random_state, max_cases=self.tune_cases, known=known)
+        cases = hide_random(
+            newest, seed=self.random_state, max_cases=self.tune_cases if max_cases is None else max_cases, known=known
+        )
         return older, cases.baskets, cases.hidden
 
     def candidate_ndcg(
-        self, baskets: list[np.ndarray], hidden: np.ndarray, candidates: list[tuple[float, float]]
+        self, baskets: list[np.ndarray], hidden: np.ndarray, candidates: list[dict[str, float]]
     ) -> np.ndarray:
-        """Return the mean NDCG@10 of each ``(usercf_weight, cf_weight)`` blend on hide-one cases.
+        """Return the mean NDCG@10 of each candidate blend of this fitted model on hide-one cases.
 
-        This is the score the weight search ranks candidates by, public so that a benchmark can
-        score other blends exactly as the search does (``bench/blend_ceiling.py``). Each component
-        is scored once per block of cases; a candidate only re-weights them. Ranks follow
+        This is how the weight search scores a point, public so that a benchmark can score other
+        blends exactly as the search does (``bench/blend_ceiling.py``). Each component is scored
+        once per block of cases; a candidate only re-weights them. Ranks follow
         :func:`~crosssell_app.recommenders.base.rank_scores`: the basket is excluded,
         no-evidence items (blend <= 0) are never returned and ties go to the lower item index.
 
@@ -332,40 +465,32 @@ class Hybrid(ScoringRecommender):
             Each case's basket without its hidden item.
         hidden : int array
             Each case's hidden item.
-        candidates : list of ``(usercf_weight, cf_weight)``
-            The blends to score; every other weight is the model's own.
+        candidates : list of dicts
+            Each a blend: ``{weight hyperparameter: value}`` (e.g. ``{"usercf_weight": 2.0}``);
+            a weight it does not name is the model's own. A component that was not fitted
+            (weight 0) cannot be blended in.
         """
-        fixed = self._blend_weights(similar=False, **dict.fromkeys(SEARCHED, 0.0))
-        knn_name, pairs_name = SEARCHED["usercf_weight"], SEARCHED["cf_weight"]
-        use_usercf = any(u for u, _ in candidates) and getattr(self, knn_name + "_") is not None
-        use_itemcf = any(c for _, c in candidates) and getattr(self, pairs_name + "_") is not None
         gains = np.zeros(len(candidates))
         step = max(1, TUNE_BLOCK_BUDGET // max(self.n_items_, 1))
-        columns = np.arange(self.n_items_)[None, :]
-        discounts = 1.0 / np.log2(np.arange(TUNE_K) + 2.0)
+        points = [{**{c.together: self._weight(c.together) for c in COMPONENTS if c.together}, **given}
+                  for given in candidates]
+        names = {c.name for c in COMPONENTS if c.together and any(p[c.together] for p in points)}
+        names = {name for name in names if getattr(self, name + "_", None) is not None}
         for start in range(0, len(hidden), step):
             block = indicator_matrix(baskets[start : start + step], self.n_items_)
-            target = hidden[start : start + step]
-            rows = np.arange(len(target))
-            base = np.zeros(block.shape)
-            for name, weight in fixed.items():
-                base += weight * self._unit_scores(block, name)
-            knn = self._unit_scores(block, knn_name) if use_usercf else 0.0
-            pairs = self._unit_scores(block, pairs_name) if use_itemcf else 0.0
+            units: dict[Any, np.ndarray] = {name: self._unit_scores(block, name) for name in names}
+            if "ridge" in units:
+                units["ridge", self._weight("l2")] = units.pop("ridge")
             in_basket = block.toarray() > 0
-            for index, (u, c) in enumerate(candidates):
-                total = base + u * knn + c * pairs
-                total[(total <= 0) | in_basket] = -np.inf
-                mine = total[rows, target][:, None]
-                rank = (total > mine).sum(axis=1) + ((total == mine) & (columns < target[:, None])).sum(axis=1)
-                hit = np.isfinite(mine[:, 0]) & (rank < TUNE_K)
-                gains[index] += discounts[rank[hit]].sum()
+            for index, point in enumerate(points):
+                weights = self._point_weights({**point, "l2": self._weight("l2")}, units)
+                gains[index] += _gains(units, weights, in_basket, hidden[start : start + step]).sum()
         return gains / max(len(hidden), 1)
 
     # ---------------------------------------------------------------- scoring
     def _weight(self, name: str) -> float:
-        """Return the blend weight ``name`` in use: learned, else fixed, else the fallback."""
-        learned = getattr(self, name + "_", None)  # absent from files saved before the search
+        """Return the value of hyperparameter ``name`` in use: learned, else fixed, else the fallback."""
+        learned = getattr(self, name + "_", None)  # absent from files saved before the search chose it
         if learned is not None:
             return float(learned)
         value = getattr(self, name)
@@ -420,17 +545,79 @@ class Hybrid(ScoringRecommender):
         return self._blend(indicator_matrix(queries[:, None], self.n_items_), similar)
 
 
+    # ---------------------------------------------------------------- the customer's history
+    # (crosssell_app.recommenders.repeat holds the history model and its search; this is the hook)
+    def _choose_history(self, matrix: sp.csr_matrix, items: Items | None, customers: np.ndarray | None) -> None:
+        """Choose the history blend on the newest rows of customers with earlier rows (``repeat.tune_history``).
+
+        The basket side of the search is this model's blend refitted on the older rows with the
+        values just chosen (fixed, so it searches nothing again): one more fit of the weighted
+        components on 90 % of the rows, and only when the newest rows hold enough customers with
+        earlier orders (else the fallback, and no fit).
+        """
+
+        def fit_older(rows: sp.csr_matrix, owners: np.ndarray) -> Hybrid:
+            params = self.get_params(deep=False)
+            chosen = {name: getattr(self, name + "_") for name in SEARCHED if _is_auto(params.get(name))}
+            fixed = {"history_weight": 0.0, "ratio_weight": 0.0, "history_decay": 1.0}
+            return type(self)(**{**params, **chosen, **fixed}).fit(rows, items)
+
+        choice = choose_or_fix(
+            (self.history_weight, self.ratio_weight, self.history_decay),
+            lambda grids, fallback: tune_history(
+                fit_older, matrix, customers, self.tune_fraction, MIN_TUNE_ROWS, self.tune_cases,
+                self.min_tune_cases, self.random_state, grids, fallback,
+            ),
+        )
+        self.history_weight_, self.ratio_weight_, self.history_decay_ = choice.weight, choice.ratio_weight, choice.decay
+        self.history_cases_ = choice.cases
+
+    def complete_basket(
+        self, items, n: int = 10, history: History | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Complete the basket; with the customer's ``history`` (earlier baskets, oldest first) blend
+        in their repeat purchases (``repeat.complete_with_history``), weighted as chosen in ``fit``."""
+        if not history:
+            return super().complete_basket(items, n)
+        learned = [getattr(self, name, None) for name in HISTORY_LEARNED[:3]]
+        blend = FALLBACK_HISTORY if any(value is None for value in learned) else learned  # a file saved before
+        return complete_with_history(self, self.known_items(items), history, n, HistoryChoice(*blend, 0, None))
+
+
 def _is_auto(value: object) -> bool:
     return isinstance(value, str) and value == "auto"
 
 
 def _candidates(name: str, value: float | str) -> tuple[float, ...]:
-    """Return the weights ``name`` may take: its candidates when ``"auto"``, else the number given."""
+    """Return the values ``name`` may take: its candidates when ``"auto"``, else the number given.
+
+    The MLP's ``"auto"`` is 0 alone when TensorFlow is not installed.
+    """
     if _is_auto(value):
-        return USERCF_CANDIDATES if name == "usercf_weight" else CF_CANDIDATES
+        if name == "mlp_weight" and not tensorflow_installed():
+            return (0.0,)
+        return CANDIDATES[name]
     if isinstance(value, str):
         raise TypeError(f"{name} must be a number or 'auto', not {value!r}")
     return (float(value),)
+
+
+def _gains(
+    units: dict[Any, np.ndarray], weights: list[tuple[Any, float]], in_basket: np.ndarray, target: np.ndarray
+) -> np.ndarray:
+    """Return each case's NDCG@10 gain of the blend ``sum weight * units[key]``, ranked as ``rank_scores`` ranks."""
+    total = np.zeros(in_basket.shape)
+    for key, weight in weights:
+        total += weight * units[key]
+    total[(total <= 0) | in_basket] = -np.inf
+    rows = np.arange(len(target))
+    mine = total[rows, target][:, None]
+    columns = np.arange(in_basket.shape[1])[None, :]
+    rank = (total > mine).sum(axis=1) + ((total == mine) & (columns < target[:, None])).sum(axis=1)
+    hit = np.isfinite(mine[:, 0]) & (rank < TUNE_K)
+    gains = np.zeros(len(target))
+    gains[hit] = 1.0 / np.log2(rank[hit] + 2.0)
+    return gains
 
 
 def _unit_rows(scores: np.ndarray) -> np.ndarray:

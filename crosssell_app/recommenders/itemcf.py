@@ -12,7 +12,7 @@ from ._topk import DEFAULT_BLOCK_BUDGET, blocked_topk, neighbour_block_scores, n
 from ._weighting import bm25_idf, bm25_length_factor, item_counts
 from .base import Items, ScoringRecommender, as_csr, binarize
 
-SIMILARITIES = ("cosine", "lift", "jaccard", "bm25", "rp3beta", "confidence")
+SIMILARITIES = ("cosine", "pearson", "lift", "jaccard", "bm25", "rp3beta", "confidence")
 
 
 class ItemCF(ScoringRecommender):
@@ -24,9 +24,14 @@ class ItemCF(ScoringRecommender):
 
     Parameters
     ----------
-    similarity : {"cosine", "lift", "jaccard", "bm25", "rp3beta", "confidence"}
+    similarity : {"cosine", "pearson", "lift", "jaccard", "bm25", "rp3beta", "confidence"}
         ``cosine``: ``c_ij / (sqrt(n_i n_j) + shrinkage)``, the usual item-kNN (Sarwar et al.,
-        WWW 2001). ``lift``: positive pointwise mutual information ``log(c_ij N / (n_i n_j))``
+        WWW 2001). ``pearson``: the correlation of the two items' 0/1 basket columns,
+        ``(N c_ij - n_i n_j) / sqrt(n_i (N - n_i) n_j (N - n_j))`` over ``N`` baskets (Sarwar et
+        al.'s correlation-based similarity; for binary columns it is the phi coefficient),
+        damped by ``c_ij / (c_ij + shrinkage)``; unlike cosine it subtracts what two items'
+        popularity alone would put together, so a best seller is not everyone's neighbour.
+        Only positive correlations are kept (a negative one is no evidence). ``lift``: positive pointwise mutual information ``log(c_ij N / (n_i n_j))``
         damped by ``c_ij / (c_ij + shrinkage)``, which favours specific pairs over best sellers.
         ``jaccard``: ``c_ij / (n_i + n_j - c_ij + shrinkage)``. ``bm25``: dot products of
         BM25-weighted basket rows (:mod:`._weighting`), which discount long
@@ -70,7 +75,9 @@ class ItemCF(ScoringRecommender):
         self.beta = beta
         self.block_budget = block_budget
 
-    def fit(self, interactions: sp.spmatrix, items: Items | None = None) -> ItemCF:
+    def fit(
+        self, interactions: sp.spmatrix, items: Items | None = None, customers: np.ndarray | None = None
+    ) -> ItemCF:
         """Count co-occurrences block by block and keep each item's best ``neighbours``."""
         if self.similarity not in SIMILARITIES:
             raise ValueError(f"similarity must be one of {SIMILARITIES}, not {self.similarity!r}")
@@ -115,6 +122,12 @@ class ItemCF(ScoringRecommender):
         n_j = self.item_counts_[coo.col]
         if self.similarity == "cosine":
             w = c / (np.sqrt(n_i * n_j) + self.shrinkage)
+        elif self.similarity == "pearson":
+            spread = np.sqrt(n_i * (n_baskets - n_i) * n_j * (n_baskets - n_j))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                w = (n_baskets * c - n_i * n_j) / spread
+            # an item in every basket has no variance: it correlates with nothing
+            w = np.where(spread > 0, w, 0.0) * c / (c + self.shrinkage)
         elif self.similarity == "lift":
             w = np.maximum(np.log(c * max(n_baskets, 1) / (n_i * n_j)), 0.0) * c / (c + self.shrinkage)
         elif self.similarity == "jaccard":

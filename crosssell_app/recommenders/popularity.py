@@ -27,7 +27,9 @@ class Popularity(ScoringRecommender):
     def __init__(self, recent_fraction: float = 1.0) -> None:
         self.recent_fraction = recent_fraction
 
-    def fit(self, interactions: sp.spmatrix, items: Items | None = None) -> Popularity:
+    def fit(
+        self, interactions: sp.spmatrix, items: Items | None = None, customers: np.ndarray | None = None
+    ) -> Popularity:
         """Count, per item, the rows that hold it."""
         matrix = binarize(as_csr(interactions))
         self.n_items_ = matrix.shape[1]

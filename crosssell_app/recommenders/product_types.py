@@ -12,8 +12,8 @@ How a title's type is found
    ``W``, ``FOR``, ``ON``) are dropped: "PEN IN GIFT BOX" is a pen. A leading word followed by a
    number is a count (``SET 10 CARDS``), and so is a leading word before ``OF`` and a number
    (``SET OF 6 ...``) or that opens several titles with ``OF`` (``PACK OF ...``): the type is
-   what follows. These are rules
-   of English titles, not of one shop.
+   what follows; such a count inside a title goes too ("PICNIC BOXES SET OF 3 RETROSPOT").
+   These are rules of English titles, not of one shop.
 2. **The head noun, learnt.** Every title names one product type, usually by its last word ("RED
    RETROSPOT MUG"); but shops also write the type first and the design after it ("JUMBO BAG
    PINK POLKADOT"). So each word gets a *head rate*, the share of the titles holding it in which
@@ -31,6 +31,10 @@ How a title's type is found
    titles and in a good share of the modifier's titles, and the modifier's head rate is at least
    ``COMPOUND_MODIFIER_RATE``. A colour or a print (used with every kind of product, never a
    head) never joins, and neither does a subtype's adjective: a SCENTED CANDLE is a candle.
+5. **Type-first families** (:func:`_type_first`): "DOORMAT RED RETROSPOT", "WALL ART SPACEBOY":
+   a prefix that opens most titles holding it, followed by design words, is those titles' type.
+6. **Within the category** (:func:`catalogue_types`): with the host's categories the type is the
+   phrase within the category, so a kitchen BOWL and a dog BOWL are two types.
 """
 
 from __future__ import annotations
@@ -66,6 +70,10 @@ GAMMA = 0.7
 NO_EVIDENCE = 0.1
 #: a head whose rate outside its type-first family is below this is a design word, not a type
 WEAK_OUTSIDE = 0.35
+#: share of the titles holding a prefix that it must open to start a type-first family
+OPENING_SHARE = 0.7
+#: most share of a family's tail heads that may name products elsewhere for its unknown tails to be designs
+STRONG_TAILS = 0.25
 
 
 def words(text: str) -> list[str]:
@@ -95,7 +103,7 @@ def _raw_words(title: str) -> list[str]:
 
 def _main_phrase(title: str, count_words: frozenset[str]) -> list[str]:
     """Return the singular words of the phrase that names the product (step 1 of the module doc)."""
-    raw = _raw_words(title)
+    raw = _drop_inner_counts(_raw_words(title), count_words)
     kept: list[str] = []
     for at, word in enumerate(raw):
         if any(c.isdigit() for c in word) or (len(word) == 1 and word not in _PREPOSITIONS):
@@ -112,6 +120,25 @@ def _main_phrase(title: str, count_words: frozenset[str]) -> list[str]:
             break
         if word not in _JOINERS and word not in _PREPOSITIONS:
             out.append(singular(word))
+    return out
+
+
+def _drop_inner_counts(raw: list[str], count_words: frozenset[str]) -> list[str]:
+    """Return ``raw`` without a count written inside the title ("PICNIC BOXES SET OF 3 RETROSPOT")."""
+    out: list[str] = []
+    at = 0
+    while at < len(raw):
+        word = raw[at]
+        if at and word in count_words and at + 1 < len(raw):
+            after = raw[at + 1]
+            if after == "OF" and at + 2 < len(raw) and raw[at + 2].isdigit():
+                at += 3
+                continue
+            if after.startswith("OF") and after[2:].isdigit():  # SET OF4
+                at += 2
+                continue
+        out.append(word)
+        at += 1
     return out
 
 
@@ -163,21 +190,25 @@ def _type_first(phrases: list[list[str]], heads: list[int], won: Counter, seen: 
     prefix's last word is that title's head. A tail word never seen elsewhere keeps the title's
     English reading (PINK MUG, PINK PEN: PINK opens both, yet the mug and the pen are the types).
     """
-    opens = Counter(p[0] for p in phrases if p)
     ends = Counter(p[-1] for p in phrases if p)
     families: dict[tuple[str, ...], list[int]] = {}
+    anywhere: Counter = Counter()
     for at, phrase in enumerate(phrases):
         for size in (1, 2):
             if len(phrase) > size:
                 families.setdefault(tuple(phrase[:size]), []).append(at)
+            anywhere.update({tuple(phrase[i:i + size]) for i in range(len(phrase) - size + 1)})
     out = list(heads)
     for prefix, members in families.items():
-        if len(members) < MIN_COMPOUND or any(ends[w] for w in prefix):
+        if len(members) < MIN_COMPOUND or any(ends[w] > 0.2 * len(members) for w in prefix[:-1]):
             continue
-        if opens[prefix[0]] < 0.8 * seen[prefix[0]]:
+        if ends[prefix[-1]] > len(members):  # mostly a word put last: English order, not type-first
+            continue
+        if len(members) < OPENING_SHARE * anywhere[prefix]:
             continue
         inside = Counter(phrases[i][heads[i]] for i in members if heads[i] >= len(prefix))
         holding = Counter(w for i in members for w in set(phrases[i]))
+        weak, unseen, strong = [], [], 0
         for i in members:
             if heads[i] < len(prefix):
                 continue
@@ -185,7 +216,15 @@ def _type_first(phrases: list[list[str]], heads: list[int], won: Counter, seen: 
             outside = seen[head] - holding[head]
             rate = (won[head] - inside[head] + SMOOTHING * PRIOR) / (outside + SMOOTHING)
             if outside and rate < WEAK_OUTSIDE:
-                out[i] = len(prefix) - 1
+                weak.append(i)
+            elif not outside:
+                unseen.append(i)
+            else:
+                strong += 1
+        if len(weak) >= MIN_COMPOUND and strong <= STRONG_TAILS * (len(weak) + len(unseen) + strong):
+            weak += unseen  # a family of designs: a tail word seen nowhere else is a design too
+        for i in weak:
+            out[i] = len(prefix) - 1
     return out
 
 
@@ -239,16 +278,28 @@ def infer_types(titles: Sequence[str], categories: Sequence[str | None] | None =
 
 
 def catalogue_types(
-    titles: Sequence[str], categories: Sequence[str | None] | None = None, given: Sequence[object] | None = None
+    titles: Sequence[str], categories: Sequence[str | None] | None = None, given: Sequence[object] | None = None,
+    *, detail: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Return each product's type id and the types' names; ``names`` is None for the host's own types.
 
     ``given`` is the host's type column: when any product has one, the host's types are used as
-    they are; otherwise the types are inferred from ``titles`` (and ``categories``).
+    they are. Otherwise the type is inferred: the type phrase of the title (:func:`type_labels`,
+    with ``detail`` the subtype) *within the product's category* when categories are given. A
+    head noun names different kinds in different departments of a shop (a BOWL in the kitchen
+    and one for the dog, a STAND for cakes and one for umbrellas, playing CARDS and greeting
+    CARDS); the host's category tells them apart where the title's last word cannot. Two products
+    of one type share both; ``names[id]`` is the type phrase alone.
     """
     if given is not None and any(not _missing(value) and str(value).strip() for value in given):
         return encode_types(given)[0], None
-    return encode_types(type_labels(titles, categories))
+    labels = type_labels(titles, categories, detail=detail)
+    if categories is None or not any(not _missing(c) and str(c).strip() for c in categories):
+        return encode_types(labels)
+    keys = [f"{label} | {'' if _missing(c) else str(c).strip()}" if label else ""
+            for label, c in zip(labels, categories)]
+    ids, names = encode_types(keys)
+    return ids, np.array([name.split(" | ")[0] for name in names.tolist()], dtype=str)
 
 
 def type_names(titles: Sequence[str], categories: Sequence[str | None] | None = None) -> np.ndarray:
@@ -270,6 +321,7 @@ def _missing(value: object) -> bool:
 
 __all__ = [
     "UNKNOWN",
+    "catalogue_types",
     "encode_types",
     "infer_types",
     "same_type",

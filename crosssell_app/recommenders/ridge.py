@@ -66,7 +66,9 @@ class NeighbourRidge(ScoringRecommender):
         self.recency_half_life = recency_half_life
         self.block_budget = block_budget
 
-    def fit(self, interactions: sp.spmatrix, items: Items | None = None) -> NeighbourRidge:
+    def fit(
+        self, interactions: sp.spmatrix, items: Items | None = None, customers: np.ndarray | None = None
+    ) -> NeighbourRidge:
         """Pick each item's neighbours, then solve one small ridge regression per item."""
         baskets = binarize(as_csr(interactions))
         n_rows, n_items = baskets.shape

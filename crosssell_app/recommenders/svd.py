@@ -36,7 +36,9 @@ class SVD(ScoringRecommender):
         self.weighting = weighting
         self.random_state = random_state
 
-    def fit(self, interactions: sp.spmatrix, items: Items | None = None) -> SVD:
+    def fit(
+        self, interactions: sp.spmatrix, items: Items | None = None, customers: np.ndarray | None = None
+    ) -> SVD:
         """Factorise the re-weighted matrix and keep the item factors ``V``."""
         from sklearn.utils.extmath import randomized_svd
 

@@ -7,7 +7,8 @@ of A (something bought *with* A). See ``docs/upsell.md`` for the definition and 
 
 **Same type.** Substitutes are products of the same *type* (``docs/product_types.md``): the
 items column ``type`` when the host has one, else the type inferred from the titles by
-:mod:`.product_types`. With ``same_type=True`` (the default) only same-type products are
+:mod:`.product_types`, within the host's category when items have one (a kitchen BOWL and a dog
+BOWL are two types). With ``same_type=True`` (the default) only same-type products are
 candidates: the type says *whether* B can replace A, the signals below say *how well*. A host
 whose catalogue has no usable type opts out with ``same_type=False``, and candidates are then the
 pairs with some substitutability evidence, as below.
@@ -17,7 +18,7 @@ Signals of substitutability, each a number in [0, 1] per pair (A, B):
 * **content** – cosine of TF-IDF vectors of the title/description (words singularised, so
   ``CANDLES`` matches ``CANDLE``), optionally with the category appended as a one-hot block.
   Products that are described alike tend to do the same job.
-* **purchases** (when a customers x items matrix is given) – customers who bought both A and B, but
+* **purchases** (when each order's customer is given) – customers who bought both A and B, but
   not in the same order: ``max(shared customers - shared orders, 0) / sqrt(customers_A *
   customers_B)``. Buying A one week and B another week is how people switch between
   alternatives; buying them in one basket is how they combine complements.
@@ -34,7 +35,7 @@ Ranking: ``(substitutability + 0.01) * (1 + popularity_weight * chosen_B) * (1 +
 same_subtype) * (price_B / price_A) ** uplift_weight``. ``same_subtype`` is 1 when B is of A's
 subtype (the same fixed compound: KEY RING, not any RING). ``chosen_B`` in [0, 1] is the
 evidence that B gets chosen: ``log1p(buyers_B)`` over the catalogue's largest (distinct
-customers, or orders when no user matrix is given; with views, scaled by B's view-to-purchase
+customers, or orders when no customers are given; with views, scaled by B's view-to-purchase
 rate against the catalogue's). So popularity lifts a candidate by at most ``popularity_weight``
 (25 % by default) and only breaks near-ties: a best seller no longer outranks a product twice as
 similar.
@@ -61,7 +62,7 @@ from sklearn.preprocessing import normalize
 
 from ..explanations import Upgrade as UpgradeExplanation
 from ._topk import plan_blocks
-from .product_types import UNKNOWN, catalogue_types, encode_types, same_type, singular, type_labels, words
+from .product_types import UNKNOWN, catalogue_types, encode_types, same_type, singular, words
 from .base import (
     CUSTOMERS,
     ITEMS,
@@ -71,6 +72,7 @@ from .base import (
     Recommender,
     as_csr,
     binarize,
+    customer_matrix,
     empty_result,
     item_column,
     pad_answers,
@@ -202,9 +204,12 @@ class Upgrade(Recommender):
         the category look alike and lowered hit@10 (0.19 at 0.5 against 0.25 at 0).
     complement_lift : float, default 2.0
         Lift of same-order co-purchase above which a pair is a complement, not a substitute.
-    complement_min_orders : int, default 3
+    complement_min_orders : int, default 5
         A pair must share at least this many orders before its lift can mark it a complement, so
-        one chance basket does not veto a real upgrade.
+        a few chance baskets do not veto a real upgrade. 5, not 3, since types are inferred
+        within categories: a wholesaler stocking three sizes of one scissor in a few orders
+        vetoed every upgrade of 440 products, and the coverage fell below 85 %
+        (``docs/upsell.md``).
     popularity_weight : float, default 0.25
         The most that evidence of being chosen lifts a candidate's score (0.25: by 25 % for the
         catalogue's best seller), so popularity breaks near-ties and never outvotes similarity.
@@ -259,7 +264,7 @@ class Upgrade(Recommender):
         view_weight: float = 0.5,
         category_weight: float = 0.0,
         complement_lift: float = 2.0,
-        complement_min_orders: int = 3,
+        complement_min_orders: int = 5,
         popularity_weight: float = 0.25,
         uplift_weight: float = -0.5,
         min_substitutability: float = 0.05,
@@ -287,7 +292,7 @@ class Upgrade(Recommender):
         self,
         interactions: sp.spmatrix,
         items: Items | None = None,
-        customers: sp.spmatrix | None = None,
+        customers: np.ndarray | None = None,
         views: sp.spmatrix | None = None,
     ) -> Upgrade:
         """Learn substitutability and precompute every item's lists; return self.
@@ -302,15 +307,16 @@ class Upgrade(Recommender):
             host's product type, used as it is), ``available`` (bool) and ``variant_group``
             (items sharing a non-empty group are variants of one another). Without prices no
             upgrade can be priced, so every list is empty.
-        customers : sparse matrix, customers x items, optional
-            Enables the purchase signal and counts buyers as distinct customers.
+        customers : int array of shape (n_orders,), optional
+            The customer of each order row (-1: unknown). Enables the purchase signal (what each
+            customer bought over all their orders) and counts buyers as distinct customers.
         views : sparse matrix, sessions x items, optional
             Enables the co-view signal and the view-to-purchase evidence.
         """
         orders = binarize(as_csr(interactions)).T.tocsr()  # items x orders: row slices are cheap
         n = orders.shape[0]
         self.n_items_ = n
-        users = _item_rows(customers, n, "customers")
+        users = _item_rows(customer_matrix(interactions, customers), n, "customers")
         seen = _item_rows(views, n, "views")
         order_counts = np.asarray(orders.getnnz(axis=1), dtype=np.int64)
         self.has_customers_ = bool(users.shape[1])
@@ -356,14 +362,14 @@ class Upgrade(Recommender):
 
     def _types(self, items: Items | None, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Return each item's type and subtype ids: the host's ``type`` column as it is (for both),
-        else both inferred from the titles (:func:`.product_types.type_labels`)."""
+        else both inferred from the titles and categories (:func:`.product_types.catalogue_types`)."""
         category = item_column(items, "category", n)
         titles = _titles(items, n) or list(self.titles_)
         categories = None if category is None else list(category)
         types, inferred = catalogue_types(titles, categories, item_column(items, "type", n))
         if inferred is None:  # the host's types: no finer subtype to rank by
             return types, types
-        return types, encode_types(type_labels(titles, categories, detail=True))[0]
+        return types, catalogue_types(titles, categories, detail=True)[0]
 
     def _content_vectors(self, items: Items | None, n: int) -> sp.csr_matrix:
         """Return L2-normalised [TF-IDF of the title | weighted one-hot category] rows."""
@@ -610,11 +616,13 @@ class Upgrade(Recommender):
         row = self.complements_[int(item)]
         return np.sort(row.indices).astype(np.int64)
 
-    def complete_basket(self, items: Sequence[int], n: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    def complete_basket(
+        self, items: Sequence[int], n: int = 10, history: Sequence[Sequence[int]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Return upgrades of anything in the basket (the best score per candidate), none in it.
 
         An up-sell model has no complements to offer; for a basket it proposes replacements,
-        which is what a cart's "upgrade your choice" widget shows.
+        which is what a cart's "upgrade your choice" widget shows. ``history`` is not used.
         """
         basket = self.known_items(items)
         best: dict[int, float] = {}

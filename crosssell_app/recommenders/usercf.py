@@ -7,7 +7,19 @@ import scipy.sparse as sp
 
 from ._topk import sparse_topk_rows
 from ._weighting import item_counts
-from .base import Items, ScoringRecommender, as_csr, binarize, indicator_matrix
+from .base import (
+    CUSTOMERS,
+    ITEMS,
+    Items,
+    ScoringRecommender,
+    as_csr,
+    binarize,
+    binary_matrix,
+    indicator_matrix,
+    row_customers,
+)
+
+ROWS = ("customers", "orders")
 
 
 class UserCF(ScoringRecommender):
@@ -28,6 +40,13 @@ class UserCF(ScoringRecommender):
     that really match the basket outvote the many that share one item with it. Both were
     chosen on the validation weeks of the generated grocery shop (``docs/recommenders.md``).
 
+    **Customers or orders.** With ``rows="customers"`` (the default) and each row's customer
+    given to :meth:`fit`, a row is a customer's profile: every item they bought, over all their
+    orders, so "customers like you" is what it computes, and a neighbour's other orders vote too.
+    An order of an unknown customer (-1) stays a row of its own. With no customers given, or
+    ``rows="orders"``, every order is a row: the session-kNN, which :class:`Hybrid` uses (whole
+    orders tell a basket's mission apart better than a customer's mixed history).
+
     Fitting only stores the matrix, its item-major copy and the IDF; the work is per query
     (sparse products over the rows that share an item with the basket), and :meth:`score_rows`
     runs many one-item queries as one block.
@@ -42,21 +61,33 @@ class UserCF(ScoringRecommender):
         Weight shared items by their inverse row frequency (``False``: plain overlap count).
     power : float
         Exponent applied to the similarities before the top rows vote (1: plain cosine).
+    rows : {"customers", "orders"}
+        What a row is when each order's customer is known (see above).
     """
 
     #: session-kNN's prediction is a look-up over the past rows, so they are its learned state
     keeps_rows = True
+    accepts = frozenset({ITEMS, CUSTOMERS})
     learned_attributes = ("n_items_", "rows_", "row_norms_", "idf_")
 
-    def __init__(self, neighbours: int = 100, shrinkage: float = 1.0, idf: bool = True, power: float = 3.0) -> None:
+    def __init__(
+        self, neighbours: int = 100, shrinkage: float = 1.0, idf: bool = True, power: float = 3.0, rows: str = "customers"
+    ) -> None:
         self.neighbours = neighbours
         self.shrinkage = shrinkage
         self.idf = idf
         self.power = power
+        self.rows = rows
 
-    def fit(self, interactions: sp.spmatrix, items: Items | None = None) -> UserCF:
-        """Store the binary row x item matrix, the row norms and the item weights."""
+    def fit(
+        self, interactions: sp.spmatrix, items: Items | None = None, customers: np.ndarray | None = None
+    ) -> UserCF:
+        """Store the binary row x item matrix (customer profiles or orders), the row norms and the item weights."""
+        if self.rows not in ROWS:
+            raise ValueError(f"rows must be one of {ROWS}, not {self.rows!r}")
         rows = binarize(as_csr(interactions))
+        if self.rows == "customers" and customers is not None:
+            rows = customer_profiles(rows, customers)
         self.n_items_ = rows.shape[1]
         self.rows_ = rows
         self.row_norms_ = np.sqrt(np.diff(rows.indptr).astype(np.float64))
@@ -100,3 +131,20 @@ class UserCF(ScoringRecommender):
         votes = self.votes(indicator_matrix(queries[:, None], self.n_items_))
         votes[votes <= 0] = -np.inf
         return votes
+
+
+def customer_profiles(orders: sp.csr_matrix, customers: np.ndarray) -> sp.csr_matrix:
+    """Return one binary row per known customer (all their orders' items), then each unknown customer's order.
+
+    Customers are in the order of their first row; an order whose customer is -1 is kept as it is.
+    """
+    owners = row_customers(customers, orders.shape[0])
+    known = owners >= 0
+    ids, first = np.unique(owners[known], return_index=True)
+    profile_of = np.zeros(int(owners.max()) + 1 if known.any() else 0, dtype=np.int64)
+    profile_of[ids[np.argsort(first, kind="stable")]] = np.arange(len(ids))
+    target = np.empty(orders.shape[0], dtype=np.int64)
+    target[known] = profile_of[owners[known]]
+    target[~known] = len(ids) + np.arange(np.count_nonzero(~known))
+    lengths = np.diff(orders.indptr)
+    return binary_matrix(np.repeat(target, lengths), orders.indices, (len(ids) + np.count_nonzero(~known), orders.shape[1]))

@@ -6,6 +6,11 @@ visitor, so a script cannot fill the report (or the session table) with clicks; 
 only for a share ``IMPRESSION_SAMPLE_RATE`` of renders, written after the response, so showing a
 widget never waits for a write. The report scales sampled impressions back up to estimate the
 click-through rate.
+
+Two paths add a widget's products to the cart without the click redirect: the bundle's "Add
+selected to cart" and the cart widget's one-click add. Their forms carry a signed token naming
+the render (widget, version, experiment arm, products shown), which the shop's add-to-cart view
+hands to :func:`record_cart_add`; API responses carry the same token for API clients.
 """
 
 from __future__ import annotations
@@ -18,19 +23,21 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterable
 
 from django.core.cache import caches
+from django.core.signing import BadSignature, Signer
 from django.db import connections, models, router, transaction
 
 from ..conf import crosssell_settings
-from ..models import OrderLine, RecommendationVersion, WidgetEvent
+from ..experiments.assignment import count_event, visitor_key
+from ..models import Arm, OrderLine, RecommendationVersion, WidgetEvent
 from ..tracking.recording import visitor
 
 logger = logging.getLogger(__name__)
 
 #: the widgets whose clicks are recorded: the names the template tags give their links
-WIDGETS = frozenset({"together", "upgrade", "for_you", "cart"})
+WIDGETS = frozenset({"together", "upgrade", "for_you", "cart", "buy_again"})
 
 
 def published_version(raw: str) -> int | None:
@@ -91,17 +98,128 @@ def _spend(who: str) -> int:
         return 1
 
 
-def record_click(request, widget: str, target: Any, *, source: Any = None, version: int | None = None) -> WidgetEvent:
-    """Store a click on ``target`` in ``widget`` by the visitor of ``request`` (creating its session if needed)."""
+def record_click(request, widget: str, target: Any, *, source: Any = None, version: int | None = None,
+                 arm: int | None = None) -> WidgetEvent:
+    """Store a click on ``target`` in ``widget`` by the visitor of ``request`` (creating its session if needed).
+
+    A click in an experiment's ``arm`` also counts on the visitor's participant row.
+    """
     user, session_key = visitor(request)
-    return WidgetEvent.objects.create(
-        event=WidgetEvent.Event.CLICK, widget=widget[:32], version=version,
+    event = WidgetEvent.objects.create(
+        event=WidgetEvent.Event.CLICK, widget=widget[:32], version=version, arm_id=arm,
         source_id=getattr(source, "pk", source), target_id=getattr(target, "pk", target),
         user=user, session_key=session_key,
     )
+    if arm is not None:
+        count_event(arm, visitor_key(request), "clicks")
+    return event
 
 
-def maybe_record_impression(request, widget: str, *, source: Any = None, version: int | None = None) -> bool:
+def published_arm(raw: str) -> int | None:
+    """Return ``raw`` as the id of an experiment arm, or None (missing, malformed, unknown)."""
+    if not (raw and raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        return None
+    return int(raw) if Arm.objects.filter(pk=int(raw)).exists() else None
+
+
+# --- attribution of the paths that skip the click redirect ---------------------------------------
+#: the form field (and API field) carrying a widget's attribution token
+TOKEN_FIELD = "cs_token"
+_SIGNER_SALT = "crosssell.attribution"
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """What a token says: the widget that showed ``targets`` (product ids as text), its version and arm."""
+
+    widget: str
+    version: int | None
+    arm: int | None
+    source: str
+    targets: frozenset[str]
+
+
+def attribution_token(widget: str, *, targets: Iterable[Any], version: int | None = None, arm: int | None = None,
+                      source: Any = None) -> str:
+    """Return a signed token naming the widget render that showed ``targets``.
+
+    A widget's add-to-cart forms carry it (the bundle's "Add selected to cart", the cart's one-click
+    add), and API responses hand it to their client, so a product added without a click through
+    the redirect is still attributed to the widget, arm and version that showed it. Signed with
+    ``SECRET_KEY``: a client can pass it on, not forge one for a widget that never showed the product.
+    """
+    source_pk = getattr(source, "pk", source)
+    fields = (widget, "" if version is None else str(version), "" if arm is None else str(arm),
+              "" if source_pk is None else str(source_pk), ",".join(str(getattr(t, "pk", t)) for t in targets))
+    return Signer(salt=_SIGNER_SALT).sign("|".join(fields))
+
+
+def read_attribution_token(token: Any) -> Attribution | None:
+    """Return what a token from :func:`attribution_token` says, or None when it is malformed or forged."""
+    if not isinstance(token, str) or not token or len(token) > 4000:
+        return None
+    try:
+        value = Signer(salt=_SIGNER_SALT).unsign(token)
+    except BadSignature:
+        return None
+    parts = value.split("|")
+    if len(parts) != 5 or parts[0] not in WIDGETS:
+        return None
+    widget, version, arm, source, targets = parts
+    return Attribution(widget, int(version) if version else None, int(arm) if arm else None, source,
+                       frozenset(filter(None, targets.split(","))))
+
+
+def record_cart_add(request, token: Any, product_ids: Iterable[Any]) -> int:
+    """Store that the visitor added ``product_ids`` to the cart from the widget render ``token`` names.
+
+    Call it from the shop's add-to-cart view with the posted ``cs_token`` field and the products
+    added: each one the widget showed is stored as an add-to-cart event, which attributes a later
+    order of it (:func:`crosssell_app.tracking.recording.record_order`) as a click does. The
+    viewed product a bundle also holds is not attributed: the widget did not recommend it. A
+    missing or forged token records nothing. Returns how many products were attributed.
+    """
+    attribution = read_attribution_token(token)
+    if attribution is None:
+        return 0
+    shown = list(dict.fromkeys(pk for pk in product_ids if str(pk) in attribution.targets))
+    if not shown:
+        return 0
+    user, session_key = visitor(request)
+    source = attribution.source or None
+    WidgetEvent.objects.bulk_create(
+        WidgetEvent(event=WidgetEvent.Event.ADD_TO_CART, widget=attribution.widget, version=attribution.version,
+                    arm_id=attribution.arm, source_id=source, target_id=pk, user=user, session_key=session_key)
+        for pk in shown)
+    if attribution.arm is not None:
+        count_event(attribution.arm, visitor_key(request), "cart_adds")
+    return len(shown)
+
+
+def record_token_event(token: Any, target: Any, *, add_to_cart: bool = False, user: Any = None,
+                       session_key: str = "", visitor: str = "") -> WidgetEvent:
+    """Store a click on (or an add to cart of) ``target`` that an API client reports with a list's token.
+
+    ``user`` and ``session_key`` are the shopper's, so their later order is attributed; ``visitor``
+    is the key the list was asked for, so the event counts in their experiment arm. Raises
+    ``ValueError`` for a token that is malformed or forged, or that did not show ``target``.
+    """
+    attribution = read_attribution_token(token)
+    if attribution is None:
+        raise ValueError("not a click token of this shop")
+    target_pk = getattr(target, "pk", target)
+    if str(target_pk) not in attribution.targets:
+        raise ValueError("the list of this token did not show this product")
+    event = WidgetEvent.objects.create(
+        event=WidgetEvent.Event.ADD_TO_CART if add_to_cart else WidgetEvent.Event.CLICK,
+        widget=attribution.widget, version=attribution.version, arm_id=attribution.arm,
+        source_id=attribution.source or None, target_id=target_pk, user=user, session_key=session_key or "")
+    count_event(attribution.arm, visitor, "cart_adds" if add_to_cart else "clicks")
+    return event
+
+
+def maybe_record_impression(request, widget: str, *, source: Any = None, version: int | None = None,
+                            arm: int | None = None) -> bool:
     """Record one impression of ``widget`` for a sampled share of renders; return whether it did.
 
     Inside a request the impression is only queued: :func:`write_pending_impressions` stores the
@@ -116,7 +234,7 @@ def maybe_record_impression(request, widget: str, *, source: Any = None, version
     user = getattr(request, "user", None)
     session = getattr(request, "session", None)
     impression = WidgetEvent(
-        event=WidgetEvent.Event.IMPRESSION, widget=widget[:32], version=version,
+        event=WidgetEvent.Event.IMPRESSION, widget=widget[:32], version=version, arm_id=arm,
         source_id=getattr(source, "pk", source),
         user=user if user is not None and user.is_authenticated else None,
         session_key=(session.session_key or "") if session is not None else "",
@@ -227,7 +345,7 @@ def widget_report(since: datetime | None = None) -> list[WidgetStats]:
         entry = line(row["widget"], row["version"])
         if row["event"] == WidgetEvent.Event.CLICK:
             entry.clicks += row["n"]
-        else:
+        elif row["event"] == WidgetEvent.Event.IMPRESSION:
             entry.impressions += row["n"]
     revenue = models.ExpressionWrapper(models.F("quantity") * models.F("unit_price"),
                                        output_field=models.DecimalField(max_digits=20, decimal_places=4))

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from django.utils import timezone
 
 
 @dataclass
@@ -29,11 +32,26 @@ class Explanation:
     orders_recent: int | None = None
     days: int | None = None
     because_of: list[Any] = field(default_factory=list)
+    because_viewed: list[Any] = field(default_factory=list)
+    #: a new product's bought-together pick: the products like it that the pick is bought with
+    similar_to: list[Any] = field(default_factory=list)
+    #: a new product's bought-together pick that is a best seller of its category: orders holding it
+    category_orders: int | None = None
+    #: the pick was chosen from content, type and category (a product newer than the last retrain)
+    new_product: bool = False
+    #: a repeat purchase: orders of the customer that held it, and the latest one's date
+    times_bought: int | None = None
+    last_bought: date | None = None
 
     @property
     def dearer(self) -> bool:
         """Whether the pick costs more than the product it is shown for."""
         return self.price_difference is not None and self.price_difference > 0
+
+    @property
+    def last_bought_this_year(self) -> bool:
+        """Whether the latest purchase was this year (a card then names the month alone: "last in March")."""
+        return self.last_bought is not None and self.last_bought.year == timezone.localdate().year
 
 
 def describe(explanation: Any, *, price: Decimal | None = None, base_price: Decimal | None = None) -> Explanation:
@@ -51,8 +69,13 @@ def describe(explanation: Any, *, price: Decimal | None = None, base_price: Deci
         chosen_by_unit=unit if unit in ("customers", "orders") else "customers",
         orders_recent=_count(data.get("orders_recent")),
         days=_count(data.get("days")),
-        because_of=[pk for pk in data.get("because_of") or [] if isinstance(pk, (int, str))]
-        if isinstance(data.get("because_of"), list) else [],
+        because_of=_ids(data.get("because_of")),
+        because_viewed=_ids(data.get("because_viewed")),
+        similar_to=_ids(data.get("similar_to")),
+        category_orders=_count(data.get("category_orders")),
+        new_product=data.get("new_product") is True,
+        times_bought=_count(data.get("times_bought")),
+        last_bought=_date(data.get("last_bought")),
     )
     if price is not None and base_price is not None:
         result.price_difference = price - base_price
@@ -61,6 +84,19 @@ def describe(explanation: Any, *, price: Decimal | None = None, base_price: Deci
         result.price_difference = _number(data.get("price_difference"), Decimal)
         result.price_difference_percent = _number(data.get("price_difference_percent"), float)
     return result
+
+
+def _ids(value: Any) -> list[Any]:
+    return [pk for pk in value if isinstance(pk, (int, str)) and not isinstance(pk, bool)] if isinstance(value, list) else []
+
+
+def _date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _words(value: Any) -> list[str]:

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from django.core.cache import caches
+from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.db import connections, models, router
 from django.db.models import Sum, Window
@@ -33,6 +36,8 @@ from . import queries as statements
 from ..conf import crosssell_settings
 from ..models import ActiveVersion, Kind, Recommendation
 from ..products import get_adapter
+from .customers import History, read_history
+from .params import parse_product_pk
 from .rules import Rules, display_related, not_blocked, pins, pins_exist, place_pins
 from ..signals import recommendations_published, user_forgotten
 
@@ -80,10 +85,12 @@ class Pick:
     link: str = ""
     #: the explanation read for a card (:func:`crosssell_app.serving.explanations.describe`); set by the tags
     why: Any = None
-    #: the list the pick comes from: the list's own kind, or ``"trending"`` for a best seller that
-    #: fills up personal picks, so a widget can head and label each for what it is
+    #: the list the pick comes from: the list's own kind, ``"trending"`` for a best seller that
+    #: fills up personal picks, or ``"buy_again"`` for a repeat purchase, so a widget can head and
+    #: label each for what it is
     kind: str = ""
-    #: titles of the past purchases a personal pick comes from (its ``because_of``), best first
+    #: titles of the products a pick names: the past purchases (or views) a personal pick comes from,
+    #: or the products like a new product that a bought-together pick is bought with; best first
     because: list[str] = field(default_factory=list)
 
     @property
@@ -97,13 +104,198 @@ def for_product(kind: str, product: Any, *, limit: int, rules: Rules) -> list[Pi
     rules = _with_excluded(rules, [pk])
     rows = _Rows(kind, "product", lambda ids: models.Q(kind=kind, source_id=ids["sources"][0]), sources=[pk])
     return _cached(("product", kind, pk, limit, rules.cache_key()),
-                   lambda version: _single_list(rows, limit, rules, version))
+                   lambda version: _name_reasons(_single_list(rows, limit, rules, version)))
 
 
 def for_user(user: Any, *, limit: int, rules: Rules) -> list[Pick]:
     """Return the user's own picks, filled up with trending products (only trending when anonymous)."""
+    user_id = _user_id(user)
+    return _cached(("user", user_id, limit, rules.cache_key()),
+                   lambda version: _name_reasons(_published_personal(user_id, limit, rules, version)))
+
+
+def for_visitor(user: Any, session_key: str = "", *, limit: int, rules: Rules, cart: Iterable = ()) -> list[Pick]:
+    """Return personal picks that follow the visitor's latest order, views and cart, without a retrain.
+
+    The bought-together and similar lists of the visitor's latest items (:meth:`.customers.History.recent`:
+    the latest order's, then what they viewed or put in the ``cart``) are summed at request time,
+    and those picks alternate with the retrain's own personal picks, then best sellers fill up.
+    A visitor who is not signed in gets picks from this session's views and cart alone. Each
+    combined pick names the item it comes from (``because_of`` a purchase, ``because_viewed``
+    otherwise), with kind ``for_you``.
+    """
+    cart_ids = [getattr(item, "pk", item) for item in cart or ()]
+    history = read_history(user, session_key, cart=cart_ids)
+    if not history:
+        return for_user(user, limit=limit, rules=rules)
+    user_id = _user_id(user)
+    recent = history.recent(int(crosssell_settings.RECENT_ITEMS))
+    key = ("visitor", user_id, tuple(map(str, recent)), tuple(map(str, history.bought[:len(recent)])), limit,
+           rules.cache_key())
+
+    def compute(version: int | None) -> list[Pick]:
+        fresh = _from_recent_items(history, recent, limit, _with_excluded(rules, recent), version)
+        published = _published_personal(user_id, limit, rules, version)
+        personal = [pick for pick in published if pick.kind == Kind.FOR_YOU]
+        trending = [pick for pick in published if pick.kind != Kind.FOR_YOU]
+        alternating = [pick for pair in _zip_longest(fresh, personal) for pick in pair if pick is not None]
+        return _name_reasons(_merge_pins(get_adapter(), alternating + trending, [], limit, kind=Kind.FOR_YOU))
+
+    return _cached(key, compute)
+
+
+def buy_it_again(user: Any, *, limit: int, rules: Rules) -> list[Pick]:
+    """Return what the signed-in ``user`` bought before, most bought (with recency decay) first; ``[]`` when anonymous.
+
+    Each pick is of kind ``buy_again`` and says how many orders held it and when the latest was
+    (:class:`crosssell_app.explanations.BuyAgain`). ``rules`` apply as to any list, except that
+    past purchases are what this list is for (``purchased_by`` is ignored).
+    """
+    if _user_id(user) is None:
+        return []
+    history = read_history(user, views=False)
+    picks = _repeat_picks(history, limit, replace(rules, purchased_by=None))
+    for rank, pick in enumerate(picks, start=1):
+        pick.rank = rank
+    return picks
+
+
+def for_basket(product_ids: Iterable, *, limit: int, rules: Rules, user: Any = None) -> list[Pick]:
+    """Return products bought together with the basket's, best first, none already in it.
+
+    A product that goes with several basket items scores the sum of its scores, so it outranks
+    one that goes with a single item. For a signed-in ``user`` with orders, the lists of their
+    latest purchases join the basket's, and their own repeat purchases compete with the
+    completions (:func:`_basket_with_history`).
+    """
+    ids = list(dict.fromkeys(product_ids))[: int(crosssell_settings.MAX_LIMIT)]
+    if not ids:
+        return []
+    if _user_id(user) is not None:
+        history = read_history(user, views=False)
+        if history.bought:
+            return _basket_with_history(ids, history, limit, rules)
+    rules = _with_excluded(rules, ids)
+    basket = _Rows(Kind.BOUGHT_TOGETHER, "basket",
+                   lambda values: models.Q(kind=Kind.BOUGHT_TOGETHER, source_id__in=values["sources"]), sources=ids,
+                   summed=True, order=("-cs_total", "rank", "target_id"))
+    return _cached(("basket", tuple(sorted(map(str, ids))), limit, rules.cache_key()),
+                   lambda version: _single_list(basket, limit, rules, version))
+
+
+def _basket_with_history(ids: list, history: History, limit: int, rules: Rules) -> list[Pick]:
+    """Return the completions of the basket and of the customer's latest purchases, mixed with their repeat purchases.
+
+    Completions are the summed bought-together lists of the basket's items and of up to
+    ``RECENT_ITEMS`` of the latest purchases; repeat purchases are scored by frequency with
+    recency decay (:mod:`.customers`). Each side is scaled to its best pick, repeat purchases
+    weighted by ``REPEAT_WEIGHT``, and a product on both sides adds both. A completion that comes
+    from a past purchase rather than the basket names it (``because_of``); a pick that is mostly
+    a repeat purchase says so (kind ``buy_again``).
+    """
+    recent = [pk for pk in history.bought[: int(crosssell_settings.RECENT_ITEMS)] if pk not in ids]
+    rules = _with_excluded(rules, ids)
+    weight = float(crosssell_settings.REPEAT_WEIGHT)
+    key = ("basket-history", tuple(sorted(map(str, ids))), tuple(map(str, recent)),
+           tuple(sorted((str(pk), round(r.score, 3)) for pk, r in history.repeats.items() if pk not in ids))[:limit * 4],
+           weight, limit, rules.cache_key())
+
+    def compute(version: int | None) -> list[Pick]:
+        rows = _Rows(Kind.BOUGHT_TOGETHER, "basket", lambda values: models.Q(kind=Kind.BOUGHT_TOGETHER,
+                                                                           source_id__in=values["sources"]),
+                     sources=[*ids, *recent], summed=True, order=("-cs_total", "rank", "target_id"))
+        found, pinned = _fetch(rows, rules, version, count=limit)
+        adapter = get_adapter()
+        completions = [_pick(adapter, row, score=row.cs_total) for row in found]
+        basket = set(ids)
+        for pick in completions:
+            if pick.source_id not in basket:
+                pick.kind, pick.explanation = Kind.FOR_YOU, {"because_of": [pick.source_id]}
+        repeats = _repeat_picks(history, limit, rules) if weight > 0 else []
+        best_completion = max((pick.score for pick in completions), default=0.0) or 1.0
+        best_repeat = max((pick.score for pick in repeats), default=0.0) or 1.0
+        scored: dict[Any, tuple[float, Pick]] = {}
+        for pick in completions:
+            scored[pick.pk] = (pick.score / best_completion, pick)
+        for pick in repeats:
+            share = weight * pick.score / best_repeat
+            total, completion = scored.get(pick.pk, (0.0, None))
+            chosen = pick if completion is None or share > total else completion
+            scored[pick.pk] = (total + share, chosen)
+        ranked = [pick for _, pick in sorted(scored.values(), key=lambda entry: -entry[0])]
+        served = completions[0].version if completions else None
+        for pick in ranked:  # a repeat purchase is shown beside the version's picks: count its clicks there
+            if pick.version is None:
+                pick.version = served
+        return _name_reasons(_merge_pins(adapter, ranked, pinned, limit, kind=Kind.BOUGHT_TOGETHER))
+
+    return _cached(key, compute)
+
+
+def _repeat_picks(history: History, limit: int, rules: Rules) -> list[Pick]:
+    """Return up to ``limit`` of the customer's past purchases that obey ``rules``, best repeat score first (one query)."""
+    best = sorted(history.repeats.items(), key=lambda item: (-item[1].score, str(item[0])))
+    wanted = [pk for pk, _ in best if pk not in rules.exclude_ids][: limit * 2]
+    if not wanted:
+        return []
+    adapter = get_adapter()
+    key = adapter.model._meta.pk
+    related = display_related()
+
+    def build(values: dict[str, list]) -> models.QuerySet:
+        given = replace(rules, exclude_ids=frozenset(values["exclude"]))
+        products = adapter.get_queryset().filter(pk__in=values["products"]).filter(given.product_q())
+        return products.select_related(*related) if related else products
+
+    # Compiled once per shape, like the lists (:mod:`.queries`): only the ids change.
+    shape = ("repeat", replace(rules, exclude_ids=frozenset(), purchased_by=None))
+    found = {product.pk: product for product in statements.fetch(
+        adapter.model, shape, build, {"products": (key, wanted), "exclude": (key, sorted(rules.exclude_ids, key=str))})}
+    picks = []
+    for pk in wanted:
+        if pk in found:
+            repeat = history.repeats[pk]
+            picks.append(_shown(adapter, found[pk], score=repeat.score, explanation=repeat.explanation(),
+                                kind="buy_again"))
+    return picks[:limit]
+
+
+#: a pick's summed score is scaled by this for each place its item stands below the visitor's latest
+RECENCY = 0.7
+#: the published lists of a visitor's latest items their personal picks come from: what is bought
+#: with each (curated, so short in a small shop) and the model's nearest items to each
+RECENT_KINDS = (Kind.BOUGHT_TOGETHER, Kind.SIMILAR)
+
+
+def _from_recent_items(history: History, recent: list, limit: int, rules: Rules, version: int | None) -> list[Pick]:
+    """Return the summed lists (:data:`RECENT_KINDS`) of ``recent``, each pick naming the item it comes from.
+
+    Only the first ``limit`` of each list count (the database reads a few rows per item, not whole
+    lists). Twice ``limit`` are read and re-ranked so the latest items' picks come first: a
+    pick's sum is scaled by :data:`RECENCY` to the power of its item's place in ``recent`` (its
+    best-ranked row's item).
+    """
+    rows = _Rows(Kind.BOUGHT_TOGETHER, "recent",
+                 lambda values: models.Q(kind__in=RECENT_KINDS, source_id__in=values["sources"], rank__lte=limit),
+                 sources=recent, summed=True, order=("-cs_total", "rank", "target_id"), with_source=True)
+    found, _pinned = _fetch(rows, rules, version, count=2 * limit)
+    adapter = get_adapter()
+    bought = set(history.bought)
+    position = {pk: at for at, pk in enumerate(recent)}
+    picks = []
+    for row in found:
+        pick = _pick(adapter, row, score=row.cs_total * RECENCY ** position.get(row.source_id, len(recent)))
+        reason = "because_of" if row.source_id in bought else "because_viewed"
+        pick.kind, pick.explanation = Kind.FOR_YOU, {reason: [row.source_id]}
+        pick.because = [adapter.title(row.source)]  # read with the row: no query of its own
+        picks.append(pick)
+    picks.sort(key=lambda pick: -pick.score)  # stable: ties keep the database's order
+    return picks[:limit]
+
+
+def _published_personal(user_id: Any, limit: int, rules: Rules, version: int | None) -> list[Pick]:
+    """Return the retrain's personal picks of ``user_id`` topped up with trending ones (only trending for None)."""
     trending = models.Q(kind=Kind.TRENDING, source__isnull=True, user__isnull=True)
-    user_id = user.pk if user is not None and getattr(user, "is_authenticated", False) else None
     if user_id is None:
         rows = _Rows(Kind.FOR_YOU, "trending", lambda ids: trending)
     else:
@@ -112,25 +304,16 @@ def for_user(user: Any, *, limit: int, rules: Rules) -> list[Pick]:
                      users=[user_id], order=(personal_first, "rank"))
     # A product may be both personal and trending: fetch twice the limit so dropping repeats
     # still leaves a full list.
-    return _cached(("user", user_id, limit, rules.cache_key()),
-                   lambda version: _name_reasons(_single_list(rows, limit, rules, version, fetch=2 * limit)))
+    return _single_list(rows, limit, rules, version, fetch=2 * limit)
 
 
-def for_basket(product_ids: Iterable, *, limit: int, rules: Rules) -> list[Pick]:
-    """Return products bought together with the basket's, best first, none already in it.
+def _user_id(user: Any) -> Any:
+    return user.pk if user is not None and getattr(user, "is_authenticated", False) else None
 
-    A product that goes with several basket items scores the sum of its scores, so it outranks
-    one that goes with a single item.
-    """
-    ids = list(dict.fromkeys(product_ids))[: int(crosssell_settings.MAX_LIMIT)]
-    if not ids:
-        return []
-    rules = _with_excluded(rules, ids)
-    basket = _Rows(Kind.BOUGHT_TOGETHER, "basket",
-                   lambda values: models.Q(kind=Kind.BOUGHT_TOGETHER, source_id__in=values["sources"]), sources=ids,
-                   summed=True, order=("-cs_total", "rank", "target_id"))
-    return _cached(("basket", tuple(sorted(map(str, ids))), limit, rules.cache_key()),
-                   lambda version: _single_list(basket, limit, rules, version))
+
+def _zip_longest(first: list, second: list) -> Iterable[tuple]:
+    for at in range(max(len(first), len(second))):
+        yield (first[at] if at < len(first) else None, second[at] if at < len(second) else None)
 
 
 # --- internals ---------------------------------------------------------------------------------
@@ -150,6 +333,8 @@ class _Rows:
     order: tuple = ("rank",)
     #: one row per product, its best-ranked one, scored the sum of its rows' scores (``cs_total``)
     summed: bool = False
+    #: also read each row's source product (its title names why a personal pick is there)
+    with_source: bool = False
 
 
 def _single_list(rows: _Rows, limit: int, rules: Rules, version: int | None, *, fetch: int | None = None) -> list[Pick]:
@@ -197,7 +382,8 @@ def _fetch(rows: _Rows, rules: Rules, version: int | None, *, count: int) -> tup
                 cs_total=Window(Sum("score"), partition_by=target),
                 cs_nth=Window(RowNumber(), partition_by=target, order_by=(models.F("rank").asc(), models.F("source_id").asc())),
             ).filter(cs_nth=1)
-        queryset = queryset.select_related(*display_related("target__")).order_by(*rows.order)
+        related = [*display_related("target__"), *(display_related("source__") if rows.with_source else ())]
+        queryset = queryset.select_related(*related).order_by(*rows.order)
         return queryset[:count]
 
     shape = (rows.shape, kind, count, replace(rules, exclude_ids=frozenset(), purchased_by=None))
@@ -249,33 +435,78 @@ def _merge_pins(adapter, picks: list[Pick], pinned: list[tuple[int, Any, Any]], 
 
 
 def _name_reasons(picks: list[Pick]) -> list[Pick]:
-    """Fill each personal pick's ``because`` with the titles of its ``because_of`` products (one query, if any)."""
-    wanted = {pick.pk: [pk for pk in pick.explanation["because_of"] if isinstance(pk, (int, str))]
-              for pick in picks if pick.kind == Kind.FOR_YOU and isinstance(pick.explanation.get("because_of"), list)}
-    pks = {pk for reasons in wanted.values() for pk in reasons}
+    """Fill each pick's ``because`` with the titles of the products it names (:func:`_reasons`; one query, if any)."""
+    wanted = {pick.pk: [pk for pk in _reasons(pick.explanation) if isinstance(pk, (int, str))]
+              for pick in picks if not pick.because and _reasons(pick.explanation)}
+    pks = sorted({parsed for reasons in wanted.values() for pk in reasons
+                  if (parsed := _valid_pk(pk)) is not None}, key=str)
     if not pks:
         return picks
     adapter = get_adapter()
-    products = adapter.get_queryset().filter(pk__in=pks)
     related = display_related()
-    if related:
-        products = products.select_related(*related)
-    titles = {product.pk: adapter.title(product) for product in products}
+
+    def build(values: dict[str, list]) -> models.QuerySet:
+        products = adapter.get_queryset().filter(pk__in=values["products"])
+        return products.select_related(*related) if related else products
+
+    # Compiled once per shape, like the lists (:mod:`.queries`): only the ids change.
+    found = statements.fetch(adapter.model, ("names",), build, {"products": (adapter.model._meta.pk, pks)})
+    titles = {product.pk: adapter.title(product) for product in found}
     for pick in picks:
-        pick.because = [titles[pk] for pk in wanted.get(pick.pk, []) if pk in titles]
+        pick.because = [titles[parsed] for pk in wanted.get(pick.pk, [])
+                        if (parsed := _valid_pk(pk)) is not None and parsed in titles]
     return picks
+
+
+def _valid_pk(raw: Any) -> Any:
+    """Return ``raw`` (an id stored in an explanation) as a product pk, or None when it is not one."""
+    try:
+        return parse_product_pk(raw)
+    except ValidationError:
+        return None
+
+
+def _reasons(explanation: dict) -> list:
+    """Return the products a pick names: a personal pick's past purchases (else products viewed), or
+    the products like a new product that a bought-together pick comes from."""
+    for key in ("because_of", "because_viewed", "similar_to"):
+        value = explanation.get(key)
+        if isinstance(value, list) and value:
+            return value
+    return []
 
 
 def _with_excluded(rules: Rules, ids: Iterable) -> Rules:
     return replace(rules, exclude_ids=rules.exclude_ids | frozenset(ids))
 
 
+#: the version an experiment's arm serves in this render (None: the active one); see :func:`serving_version`
+_arm_version: ContextVar[int | None] = ContextVar("crosssell_arm_version", default=None)
+
+
+@contextmanager
+def serving_version(version: int | None) -> Iterator[None]:
+    """Read every list inside the block from ``version`` instead of the active one (an experiment's arm).
+
+    A context variable rather than an argument, so every list function, present and future,
+    honours it through :func:`_cached`, the one place that chooses the version.
+    """
+    token = _arm_version.set(version)
+    try:
+        yield
+    finally:
+        _arm_version.reset(token)
+
+
 def _cached(key_parts: tuple, compute) -> list[Pick]:
     """Return ``compute(version)``, from Django's cache under the active version when caching is on."""
+    chosen = _arm_version.get()
     timeout = int(crosssell_settings.CACHE_TIMEOUT or 0)
     if timeout <= 0:
-        return compute(None)
+        return compute(chosen)
     version, forget = _remembered_active_version(min(timeout, int(crosssell_settings.ACTIVE_VERSION_CACHE_TIMEOUT)))
+    if chosen is not None:
+        version = chosen
     if version is None:
         return []
     cache = caches[crosssell_settings.CACHE_ALIAS]

@@ -9,7 +9,9 @@ recommendation must never break the page around it.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
+from contextvars import ContextVar
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -23,7 +25,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
 from crosssell_app.serving import lists as serving
-from crosssell_app.serving.attribution import maybe_record_impression
+from crosssell_app.experiments.assignment import arm_for_request
+from crosssell_app.serving.attribution import TOKEN_FIELD, attribution_token, maybe_record_impression
 from crosssell_app.conf import crosssell_settings
 from crosssell_app.serving.explanations import describe
 from crosssell_app.models import Kind
@@ -50,8 +53,54 @@ def _never_raises(func):
     return wrapper
 
 
+def _in_experiment(widget: str):
+    """Serve the tag as the visitor's arm of a running experiment on ``widget`` says.
+
+    The control renders nothing (the visitor was still counted in it), a version arm reads that
+    published version, a configuration arm's options replace the tag's own. The arm then travels
+    with the render (:data:`_arm`): in each link, the impression and the add-to-cart token.
+    Outside any experiment this costs one clock read (:mod:`crosssell_app.experiments.assignment`).
+    """
+
+    def decorate(func):
+        signature = inspect.signature(func)
+        options = next((name for name, parameter in signature.parameters.items()
+                        if parameter.kind is inspect.Parameter.VAR_KEYWORD), None)
+
+        @functools.wraps(func)
+        def wrapper(context, *args, **kwargs):
+            arm = arm_for_request(context.get("request"), widget)
+            if arm is None:
+                return func(context, *args, **kwargs)
+            if arm.is_control:
+                return ""
+            if arm.options:
+                bound = signature.bind(context, *args, **kwargs)
+                for key, value in arm.options.items():
+                    if key in signature.parameters:
+                        bound.arguments[key] = value
+                    elif options is not None:
+                        bound.arguments.setdefault(options, {})[key] = value
+                args, kwargs = bound.args[1:], bound.kwargs
+            token = _arm.set(arm)
+            try:
+                with serving.serving_version(arm.version_id):
+                    return func(context, *args, **kwargs)
+            finally:
+                _arm.reset(token)
+
+        return wrapper
+
+    return decorate
+
+
+#: the experiment arm the tag being rendered serves (None outside experiments)
+_arm: ContextVar[Any] = ContextVar("crosssell_tag_arm", default=None)
+
+
 @register.simple_tag(takes_context=True)
 @_never_raises
+@_in_experiment("together")
 def frequently_bought_together(context, product, limit: int = 3, variant: str = "", **filters) -> str:
     """Render the product with its bought-together picks, checkboxes, the total and one add-to-cart form.
 
@@ -77,6 +126,7 @@ def frequently_bought_together(context, product, limit: int = 3, variant: str = 
 
 @register.simple_tag(takes_context=True)
 @_never_raises
+@_in_experiment("upgrade")
 def upgrade_to(context, product, limit: int = 3, variant: str = "", **filters) -> str:
     """Render upgrade cards: each with its price difference and why it is the better buy."""
     picks = _product_picks(Kind.UPGRADE, "upgrade", product, limit, filters)
@@ -90,35 +140,71 @@ def upgrade_to(context, product, limit: int = 3, variant: str = "", **filters) -
 
 @register.simple_tag(takes_context=True)
 @_never_raises
-def recommended_for_you(context, limit: int = 8, variant: str = "", **filters) -> str:
-    """Render the visitor's personal picks, topped up with best sellers (only best sellers when anonymous).
+@_in_experiment("for_you")
+def recommended_for_you(context, limit: int = 8, variant: str = "", cart: Any = None, **filters) -> str:
+    """Render the visitor's personal picks, following their latest order, views and ``cart`` (products or pks).
 
-    ``personal`` and ``best_sellers`` in the template's context tell whether any pick is the
-    visitor's own and whether any is a best seller, so the heading says "best sellers" when no
-    pick is personal; each pick's ``kind`` says which it is, and a
-    personal pick's ``because`` holds the titles of the past purchases it comes from.
+    A signed-in customer's picks combine the published lists of what they last bought and viewed
+    with the retrain's own picks for them; a visitor who is not signed in gets picks from this
+    session's views and cart; best sellers fill up (:func:`crosssell_app.serving.lists.for_visitor`).
+    In the template's context ``personal`` tells whether any pick is the visitor's own,
+    ``inspired`` whether all of those come from what they viewed (for an "Inspired by what you
+    viewed" heading) and ``best_sellers`` whether any is a best seller; each pick's ``kind`` says
+    which it is, and a personal pick's ``because`` holds the titles of the products it comes from.
     """
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
-    picks = serving.for_user(user, limit=clamp_limit(limit, 8), rules=_rules([], filters, user=user))
+    session = getattr(request, "session", None)
+    picks = serving.for_visitor(user, getattr(session, "session_key", None) or "", limit=clamp_limit(limit, 8),
+                                rules=_rules([], filters, user=user), cart=list(_product_ids(cart)))
     if not picks:
         return ""
     _link(picks, "for_you", None)
+    personal = [pick for pick in picks if pick.kind == Kind.FOR_YOU]
     return _render(context, "recommended_for_you", variant, picks, product=None, widget="for_you",
-                   extra={"personal": any(pick.kind == Kind.FOR_YOU for pick in picks),
+                   extra={"personal": bool(personal),
+                          "inspired": bool(personal) and all("because_viewed" in pick.explanation for pick in personal),
                           "best_sellers": any(pick.kind == Kind.TRENDING for pick in picks)})
 
 
 @register.simple_tag(takes_context=True)
 @_never_raises
+@_in_experiment("cart")
 def complete_the_cart(context, products, limit: int = 4, variant: str = "", **filters) -> str:
-    """Render what goes with the cart's products, leaving out what is already in it."""
+    """Render what goes with the cart's products, leaving out what is already in it.
+
+    For a signed-in customer the lists of their latest purchases join the cart's, and what they
+    buy again and again competes for a place (each such pick says so: kind ``buy_again``).
+    """
     ids = list(_product_ids(products))
-    picks = serving.for_basket(ids, limit=clamp_limit(limit, 4), rules=_rules(ids, filters))
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    picks = serving.for_basket(ids, limit=clamp_limit(limit, 4), rules=_rules(ids, filters), user=user)
     if not picks:
         return ""
     _link(picks, "cart", None)
     return _render(context, "complete_the_cart", variant, picks, product=None, widget="cart",
+                   extra={"add_to_cart_url": add_to_cart_url()})
+
+
+@register.simple_tag(takes_context=True)
+@_never_raises
+@_in_experiment("buy_again")
+def buy_it_again(context, limit: int = 6, variant: str = "", cart: Any = None, **filters) -> str:
+    """Render what the signed-in customer bought before, most often and most lately bought first.
+
+    Nothing for a visitor who is not signed in or has no orders. Products in ``cart`` are left
+    out; each pick's ``why`` holds ``times_bought`` and ``last_bought`` ("You bought this 4
+    times, last in March").
+    """
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    exclude = list(_product_ids(cart))
+    picks = serving.buy_it_again(user, limit=clamp_limit(limit, 6), rules=_rules(exclude, filters))
+    if not picks:
+        return ""
+    _link(picks, "buy_again", None)
+    return _render(context, "buy_it_again", variant, picks, product=None, widget="buy_again",
                    extra={"add_to_cart_url": add_to_cart_url()})
 
 
@@ -174,8 +260,9 @@ def _product_ids(products: Any) -> Iterable:
 
 def _link(picks: list[serving.Pick], widget: str, product: Any) -> None:
     """Point each pick at the click-recording redirect, or (its URLs not included) at the product with ``?cs=``."""
+    arm = _arm.get()
     try:
-        link = click_urls(widget, source_pk=getattr(product, "pk", product))
+        link = click_urls(widget, source_pk=getattr(product, "pk", product), arm=None if arm is None else arm.pk)
     except NoReverseMatch:  # the host did not include the app's URLs
         link = None
     for pick in picks:
@@ -195,11 +282,20 @@ def _render(context, name: str, variant: str, picks: list[serving.Pick], *, prod
     if variant:
         names.insert(0, f"crosssell_app/widgets/{name}_{variant}.html")
     request = context.get("request")
-    maybe_record_impression(request, widget, source=product, version=picks[0].version)
+    arm = _arm.get()
+    arm_id = None if arm is None else arm.pk
+    version = picks[0].version
+    maybe_record_impression(request, widget, source=product, version=version, arm=arm_id)
     for pick in picks:
         if pick.why is None:
             pick.why = describe(pick.explanation)
-    values = {"picks": picks, "product": product, "widget": widget, "request": request, **(extra or {})}
+    values = {"picks": picks, "product": product, "widget": widget, "request": request, "arm": arm,
+              # the add-to-cart forms' hidden field, signed only if a template uses it
+              "attribution_field": TOKEN_FIELD,
+              "attribution_token": SimpleLazyObject(functools.partial(
+                  attribution_token, widget, targets=[pick.pk for pick in picks], version=version, arm=arm_id,
+                  source=product)),
+              **(extra or {})}
     if request is not None:
         # Rendered without the request so the host's context processors (and their queries) stay
         # out; the token is made only if the template has a form, as Django's ``csrf`` processor does.

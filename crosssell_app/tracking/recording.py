@@ -209,8 +209,9 @@ def record_order(order_id: str, lines: Iterable[Line | Mapping[str, Any] | tuple
             OrderLine.objects.bulk_create(
                 OrderLine(
                     order=order, product_id=pk, quantity=line.quantity, unit_price=line.unit_price,
-                    attributed_widget=clicks.get(pk, ("", None))[0],
-                    attributed_version=clicks.get(pk, ("", None))[1],
+                    attributed_widget=clicks.get(pk, ("", None, None))[0],
+                    attributed_version=clicks.get(pk, ("", None, None))[1],
+                    attributed_arm_id=clicks.get(pk, ("", None, None))[2],
                 )
                 for pk, line in merged.items()
             )
@@ -243,19 +244,21 @@ def _refuse_forgotten(user, customer_ref: str, ordered_at: datetime) -> None:
                                   "an order dated before that is not recorded again")
 
 
-def _recent_clicks(user, session_key: str, product_ids: list, at: datetime) -> dict[Any, tuple[str, int | None]]:
-    """Return, per product, the widget and version of this visitor's latest click on it."""
+def _recent_clicks(user, session_key: str, product_ids: list,
+                   at: datetime) -> dict[Any, tuple[str, int | None, int | None]]:
+    """Return, per product, the widget, version and experiment arm of this visitor's latest click or
+    add-to-cart from a widget on it (a bundle or one-click add skips the click)."""
     if user is None and not session_key:
         return {}
     who = models.Q(user=user) if user is not None else models.Q(session_key=session_key)
     since = at - timedelta(days=crosssell_settings.ATTRIBUTION_DAYS)
     clicks = (
-        WidgetEvent.objects.filter(who, event=WidgetEvent.Event.CLICK, target_id__in=product_ids,
-                                   created_at__gte=since, created_at__lte=at)
-        .order_by("created_at")
-        .values_list("target_id", "widget", "version")
+        WidgetEvent.objects.filter(who, event__in=(WidgetEvent.Event.CLICK, WidgetEvent.Event.ADD_TO_CART),
+                                   target_id__in=product_ids, created_at__gte=since, created_at__lte=at)
+        .order_by("created_at", "pk")
+        .values_list("target_id", "widget", "version", "arm_id")
     )
-    return {target: (widget, version) for target, widget, version in clicks}
+    return {target: (widget, version, arm) for target, widget, version, arm in clicks}
 
 
 def forget_user(user=None, *, customer_ref: str = "", session_key: str = "") -> dict[str, int]:

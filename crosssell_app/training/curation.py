@@ -11,6 +11,10 @@ four doormats. So training asks the model for more candidates than it publishes
   counts as a customer of its own, so a shop without customer ids counts orders);
 * a *variant* of the source (the same item in another colour, print or size, see
   :class:`Variants`) is dropped, and of several variants of each other only the first stays;
+* a complement without a *link* a reader can see (a distinctive title word in common,
+  :class:`Links`) is not shown, where the titles could show one: in the labelled sample such
+  picks were mostly unrelated, and no co-purchase statistic told them apart (lift was higher
+  for the unrelated ones; ``docs/shopper_sample.md``);
 * complements come first: the first ``top`` places go to products of other types than the
   source's, and at most ``max_same_type`` of the source's own type join them, only when
   complements run short (:func:`curate`).
@@ -39,6 +43,11 @@ MIN_SWAPS = 2
 MIN_TYPE_PRODUCTS = 5
 #: a title word held by at most this share of the catalogue's titles is distinctive (:class:`Links`)
 DISTINCTIVE_SHARE = 0.03
+#: an inferred type more of the catalogue shares names no kind (:func:`item_types`); Online
+#: Retail's largest, CANDLE, holds 3 % of its products
+BROAD_TYPE_SHARE = 0.2
+#: ... and at least this many products: in a small catalogue two mugs of three are still mugs
+MIN_BROAD_TYPE = 20
 
 
 @dataclass(frozen=True)
@@ -167,7 +176,7 @@ def swapped_words(sequences: Sequence[Sequence[str]], types: Sequence[int] | Non
 
 def curate(sources: Sequence[int], candidates: np.ndarray, evidence: PairEvidence, variants: Variants,
            types: np.ndarray, *, k: int, min_customers: int, max_same_type: int, top: int = 3,
-           links: Links | None = None) -> np.ndarray:
+           links: Links | None = None, require_link: bool = False) -> np.ndarray:
     """Return, per source, the columns of ``candidates`` to publish, in order (``(n, k)``, -1 padded).
 
     ``candidates`` are the model's, best first (-1 padded). After the drops the module docstring
@@ -176,7 +185,9 @@ def curate(sources: Sequence[int], candidates: np.ndarray, evidence: PairEvidenc
     each group in the model's order; picks of the source's own type take a place there only when
     complements run short, at most ``max_same_type`` of them. Everything else follows in the
     model's order. A list that cannot fill its first ``top`` places this way ends there, so the
-    cap holds on every list.
+    cap holds on every list. With ``require_link`` a complement without a link is not shown at
+    all, where both titles could show one (:meth:`Links.could_link`): a reader sees no reason
+    for it, and in the labelled sample such picks were mostly unrelated.
     """
     types = np.asarray(types)
     kept = np.full((len(candidates), k), -1, dtype=np.int64)
@@ -192,6 +203,9 @@ def curate(sources: Sequence[int], candidates: np.ndarray, evidence: PairEvidenc
                 continue
             if any(variants(row[other], item) for other in accepted):
                 continue
+            if require_link and links is not None and not own_type[c] and links.could_link(source, item) \
+                    and not links(source, item):
+                continue
             accepted.append(c)
             linked += bool(not own_type[c] and (links is None or links(source, item)))
         complements = [c for c in accepted if not own_type[c]]
@@ -205,46 +219,78 @@ def curate(sources: Sequence[int], candidates: np.ndarray, evidence: PairEvidenc
 
 
 class Links:
-    """Tell whether a reader can see why two products go together, from their categories and titles.
+    """Tell whether a reader can see why two products go together, from their titles.
 
-    Two products are *linked* when the host puts them in one non-empty category, or when their
-    titles share a distinctive word: one found in at most ``max_share`` of the catalogue's titles
-    (a range such as REGENCY, a print, a motif, an occasion), not a word most titles hold (SET,
-    PINK, VINTAGE). Bought-together picks without a link are not hidden, only placed after the
-    linked ones: in the labelled sample, unrelated picks were nine in ten times of another
-    category and sharing no such word (``docs/shopper_sample.md``).
+    Two products are *linked* when their titles share a distinctive word: one found in at most
+    ``max_share`` of the catalogue's titles (a range such as REGENCY, a print, a motif, an
+    occasion), not a word most titles hold (SET, PINK, VINTAGE), and not a word of either
+    product's type (``type_words``): a coat rack and a magazine rack share RACK, which says
+    they are both racks, not that they go together. With ``use_categories`` one category in
+    common is a link too; off by default, because a shop's categories are broad: in the
+    labelled Online Retail sample, pairs whose only link was the category were as often
+    unrelated as complements (107 and 108 pairs), pairs sharing a distinctive word nearly never
+    (``docs/shopper_sample.md``).
     """
 
     def __init__(self, titles: Sequence[str], categories: Sequence[str] | None = None,
-                 max_share: float = DISTINCTIVE_SHARE) -> None:
-        words_of = [frozenset(singular(word) for word in words(title) if not word.isdigit()) for title in titles]
+                 max_share: float = DISTINCTIVE_SHARE, type_words: Sequence[str] | None = None,
+                 use_categories: bool = False) -> None:
+        words_of = [frozenset(singular(word) for word in words(title) if not any(c.isdigit() for c in word))
+                    for title in titles]
         counts = Counter(word for found in words_of for word in found)
         limit = max(2, max_share * len(words_of))
-        self.words = [frozenset(word for word in found if counts[word] <= limit) for found in words_of]
+        kinds = [frozenset(singular(word) for word in words(str(kind or ""))) for kind in type_words or []]
+        self.words = [frozenset(word for word in found if counts[word] <= limit) - (kinds[at] if kinds else frozenset())
+                      for at, found in enumerate(words_of)]
         given = [str(category or "").strip() for category in categories] if categories is not None else []
-        self.categories = given if any(given) else [""] * len(words_of)
+        self.categories = given if use_categories and any(given) else [""] * len(words_of)
 
     def __call__(self, a: int, b: int) -> bool:
-        """Return True when products ``a`` and ``b`` share a category or a distinctive title word."""
-        return bool((self.categories[a] and self.categories[a] == self.categories[b]) or self.words[a] & self.words[b])
+        """Return True when products ``a`` and ``b`` share a distinctive title word (or, if used, a category)."""
+        if self.categories[a] and self.categories[a] == self.categories[b]:
+            return True
+        return bool(self.words[a] & self.words[b])
+
+    def could_link(self, a: int, b: int) -> bool:
+        """Return True when both titles hold a distinctive word, so a link, if any, would show.
+
+        A shop whose titles hold no such words (codes, generic names) shows no links at all;
+        requiring one there would empty every list, so a pick is judged on the evidence alone.
+        """
+        return bool(self.words[a]) and bool(self.words[b]) or bool(self.categories[a] and self.categories[b])
 
 
 def item_types(items) -> tuple[np.ndarray, np.ndarray | None]:
     """Return each item's type id and, when inferred from titles, the types' names (None: the host's types).
 
-    The host's ``type`` column wins when it has one; otherwise types are inferred from titles.
+    The host's ``type`` column wins when it has one; otherwise types are inferred from titles,
+    across categories (the up-sell model splits them by category, curation does not): a shop
+    files products by occasion and room as well as by kind, and to a shopper two birthday cards,
+    or two metal signs, are versions of one thing whichever department holds them. In the
+    labelled sample, types split by category let 60 such variants into the top 3 (23 %).
+
+    An inferred type that more than ``BROAD_TYPE_SHARE`` of the products (and at least
+    ``MIN_BROAD_TYPE``) share names no kind
+    (a shop of generic names, "fresh sweet product 17", infers PRODUCT for all): it counts as
+    unknown, so it neither makes every pick the product's own type nor hides them all.
     """
-    categories = list(items["category"]) if "category" in items else None
-    return catalogue_types([str(title) for title in items["title"]], categories, items.get("type"))
+    types, names = catalogue_types([str(title) for title in items["title"]], None, items.get("type"))
+    if names is not None and len(types):
+        sizes = np.bincount(types[types != UNKNOWN], minlength=len(names))
+        broad = np.flatnonzero((sizes > BROAD_TYPE_SHARE * len(types)) & (sizes >= MIN_BROAD_TYPE))
+        types = np.where(np.isin(types, broad), UNKNOWN, types)
+    return types, names
 
 
 def curated_lists(candidates: np.ndarray, scores: np.ndarray, sources: np.ndarray, k: int, *,
                   orders: sp.csr_matrix, order_customers: np.ndarray | None, items, min_customers: int,
-                  max_same_type: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  max_same_type: int, require_link: bool = True,
+                  link_by_category: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the curated lists of ``sources`` from the model's candidates: ``(ids, scores, orders_together)``.
 
     ``candidates`` and ``scores`` are a ``complete_basket_batch`` answer for ``sources`` (ask for
     ``CANDIDATES_PER_PICK`` times ``k``); each result is ``(n, k)``, padded with -1, NaN and 0.
+    ``link_by_category``: one category in common is a link too (:class:`Links`).
     """
     candidates = np.asarray(candidates, dtype=np.int64)
     if order_customers is None:  # no customer ids known: every order counts as its own customer
@@ -254,9 +300,11 @@ def curated_lists(candidates: np.ndarray, scores: np.ndarray, sources: np.ndarra
     groups = list(items["variant_group"]) if "variant_group" in items else None
     titles = [str(title) for title in items["title"]]
     variants = Variants(titles, types, groups, names)
-    links = Links(titles, list(items["category"]) if "category" in items else None)
+    kinds = list(items["type"]) if names is None else [names[t] if t != UNKNOWN else "" for t in types]
+    links = Links(titles, list(items["category"]) if "category" in items else None, type_words=kinds,
+                  use_categories=link_by_category)
     columns = curate(sources, candidates, evidence, variants, types, k=k, min_customers=min_customers,
-                     max_same_type=max_same_type, links=links)
+                     max_same_type=max_same_type, links=links, require_link=require_link)
     return (take(candidates, columns, -1), take(np.asarray(scores, dtype=np.float64), columns, np.nan),
             take(evidence.orders, columns, 0))
 

@@ -33,7 +33,8 @@ TEXT_COLUMNS = ("title", "text", "category", "variant_group", "type")
 class Dataset:
     """One snapshot of the shop's history as sparse matrices over a fixed product order.
 
-    ``orders`` is orders x items (rows in time order, ``order_times`` aligned, epoch seconds);
+    ``orders`` is orders x items (rows in time order, oldest first, as every recommender's ``fit``
+    expects; ``order_times`` aligned, epoch seconds);
     ``customers`` is customers x items (a Django user or an imported customer reference each),
     ``customer_users`` the Django user id of each customer row or -1; ``views`` is visitors x
     items. ``order_last`` holds, per order row, the item of its last recorded line (the holdout
@@ -54,6 +55,15 @@ class Dataset:
     @property
     def n_items(self) -> int:
         return len(self.product_pks)
+
+    def row_customers(self) -> np.ndarray:
+        """Return each order row's customer row (-1: none), the ``customers`` input of a recommender's ``fit``.
+
+        A dataset saved before the vector was kept gives -1 for every row (no customer known).
+        """
+        if self.order_customers is None:
+            return np.full(self.orders.shape[0], -1, dtype=np.int64)
+        return np.asarray(self.order_customers, dtype=np.int64)
 
     @property
     def index(self) -> dict[Any, int]:

@@ -27,7 +27,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..conf import crosssell_settings
-from ..models import ActiveVersion, Recommendation, RecommendationVersion, Tombstone, TrainingRun, insert_rows
+from ..models import (ActiveVersion, Arm, Experiment, Recommendation, RecommendationVersion, Tombstone, TrainingRun,
+                      insert_rows)
 from ..signals import recommendations_published
 
 logger = logging.getLogger(__name__)
@@ -143,7 +144,8 @@ def activate(version: RecommendationVersion, run: TrainingRun | None = None) -> 
 def prune_versions(keep: int | None = None) -> list[int]:
     """Delete all but the newest ``keep`` complete versions, and abandoned incomplete ones.
 
-    The active version is always kept. An incomplete version is abandoned when its run is no
+    The active version is always kept, and so is every version an arm of a draft or running
+    experiment serves. An incomplete version is abandoned when its run is no
     longer running (it failed or was reaped); one being written right now is left alone.
     Returns the deleted version ids.
     """
@@ -157,6 +159,9 @@ def prune_versions(keep: int | None = None) -> list[int]:
         .values_list("pk", flat=True)
     )
     doomed.discard(active)
+    # A version an experiment's arm serves stays while the experiment is not stopped.
+    doomed -= set(Arm.objects.exclude(experiment__status=Experiment.Status.STOPPED)
+                  .filter(version__isnull=False).values_list("version_id", flat=True))
     if doomed:
         # Recommendation has no dependants, so this is one DELETE per table, no row-by-row cascade.
         Recommendation.objects.filter(version_id__in=doomed).delete()

@@ -30,7 +30,7 @@ from ..explanations import keep_known
 from ..models import ActiveVersion, Kind, RecommendationVersion, TrainingRun
 from ..recommenders.base import CUSTOMERS, ITEMS, VIEWS, Recommender, binary_matrix
 from ..recommenders.holdout import hide_one
-from . import curation, files, personal, publishing, runs
+from . import curation, feedback, files, personal, publishing, runs
 from .dataset import Dataset, build_dataset
 
 logger = logging.getLogger(__name__)
@@ -86,6 +86,11 @@ def recommender_specs() -> list[Spec]:
             raise ImproperlyConfigured(f"{setting}['kinds']: unknown kinds {unknown}; "
                                        f"a recommender fills {[str(kind) for kind in LIST_KINDS]}")
         mine = tuple(kind for kind in kinds if kind not in owned)
+        if not mine:
+            # it would be fitted on every retrain and thrown away: say so instead
+            raise ImproperlyConfigured(
+                f"{setting}: publishes nothing, because every kind it fills {list(kinds)} is published by an "
+                "entry listed before it; give the entries 'kinds' lists that share the kinds out, or remove it")
         owned.update(mine)
         options = dict(entry["options"])
         if Kind.UPGRADE in mine:
@@ -136,6 +141,7 @@ def prepare(run_id: int) -> list[str]:
         dataset = build_dataset()
         with files.atomic_path(files.run_dir(run_id, create=True) / files.DATASET) as path:
             dataset.save(path)
+        feedback.save_corrections(files.run_dir(run_id), dataset.index)  # clicks and impressions, when enabled
         return dataset
 
     dataset = measured(run_id, "dataset", step)
@@ -191,8 +197,12 @@ def finish_part(run_id: int, part: str) -> bool:
 
 
 def fit_inputs(dataset: Dataset) -> dict[str, Any]:
-    """Return the optional fit inputs the dataset offers, by the names recommenders declare (no views: absent)."""
-    inputs = {ITEMS: dataset.items, CUSTOMERS: dataset.customers}
+    """Return the optional fit inputs the dataset offers, by the names recommenders declare (no views: absent).
+
+    The order rows are in time order and ``customers`` is each row's customer (-1: unknown), the
+    interface of :mod:`crosssell_app.recommenders.base`.
+    """
+    inputs = {ITEMS: dataset.items, CUSTOMERS: dataset.row_customers()}
     if dataset.views.nnz:
         inputs[VIEWS] = dataset.views
     return inputs
@@ -201,8 +211,13 @@ def fit_inputs(dataset: Dataset) -> dict[str, Any]:
 def fit_model(spec: Spec, dataset: Dataset, folder) -> Any:
     """Fit ``spec`` on the dataset (with the optional inputs its class accepts) and save it."""
     model = spec.fit(dataset.orders, fit_inputs(dataset))
-    with files.atomic_path(folder / f"model-{spec.name}.npz") as path:
+    target = folder / f"model-{spec.name}.npz"
+    with files.atomic_path(target) as path:
         model.save(path)
+        # files a model writes beside its .npz (the MLP's .keras) follow it to the final name
+        for companion in path.parent.glob(f"{path.stem}.*"):
+            if companion != path:
+                companion.replace(target.with_suffix(companion.suffix))
     return model
 
 
@@ -211,17 +226,19 @@ def compute_lists(spec: Spec, model: Any, dataset: Dataset, folder) -> dict[str,
     k = crosssell_settings.TOP_K
     everything = np.arange(dataset.n_items)
     sizes = {}
+    corrections = feedback.load_corrections(folder)  # empty when FEEDBACK_ENABLED is off
     for kind in spec.kinds:
         explanations: list[list[dict]] | None = None
         sources, users = everything, np.empty(0, dtype=np.int64)
         if kind == Kind.BOUGHT_TOGETHER:
             candidates, scores = model.complete_basket_batch(everything, k * curation.CANDIDATES_PER_PICK)
+            candidates, scores = feedback.rerank(candidates, scores, corrections.get(str(kind)))
             ids, scores, counts = bought_together(dataset, dataset.orders, candidates, scores, k)
             explanations = [[{"orders_together": int(n)} for n in row] for row in counts]
         elif kind == Kind.SIMILAR:
             ids, scores = model.similar_items_batch(everything, k)
         elif kind == Kind.UPGRADE:
-            ids, scores = model.upgrades_batch(everything, k)
+            ids, scores = feedback.rerank(*model.upgrades_batch(everything, k), corrections.get(str(kind)))
             explanations = [[keep_known(kind, model.explain(int(s), int(t))) if t >= 0 else {} for t in row]
                             for s, row in zip(everything, ids)]
         elif kind == Kind.FOR_YOU:
@@ -243,7 +260,8 @@ def bought_together(dataset: Dataset, orders: sp.csr_matrix, candidates: np.ndar
     return curation.curated_lists(
         candidates, scores, np.arange(dataset.n_items), k, orders=orders, order_customers=dataset.order_customers,
         items=dataset.items, min_customers=crosssell_settings.MIN_PAIR_CUSTOMERS,
-        max_same_type=crosssell_settings.TOGETHER_MAX_SAME_TYPE)
+        max_same_type=crosssell_settings.TOGETHER_MAX_SAME_TYPE,
+        link_by_category=crosssell_settings.TOGETHER_LINK_BY_CATEGORY)
 
 
 def _for_you(model: Any, dataset: Dataset, k: int):
@@ -285,7 +303,8 @@ def evaluate(dataset: Dataset) -> dict[str, Any]:
     hidden = cases.hidden
     train = (orders - orders.multiply(binary_matrix(rows, hidden, orders.shape))).tocsr()
     train.eliminate_zeros()
-    model = spec.fit(train, {ITEMS: dataset.items})  # no customers: they hold the hidden items
+    # each row's customer is ownership only: what they bought is read from ``train``, without the hidden items
+    model = spec.fit(train, {ITEMS: dataset.items, CUSTOMERS: dataset.row_customers()})
     ranked = rank_cases(model, cases, HOLDOUT_K)
     return {"model": spec.name, "cases": len(cases),
             f"hr@{HOLDOUT_K}": round(hit_rate(ranked, hidden, HOLDOUT_K), 4),

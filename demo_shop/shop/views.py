@@ -17,6 +17,7 @@ from django.views.generic import DetailView
 
 from crosssell_app.mixins import ProductViewMixin
 from crosssell_app.models import Order
+from crosssell_app.serving.attribution import TOKEN_FIELD, record_cart_add
 from crosssell_app.tracking.recording import record_order, visitor
 
 from .cart import Cart, lines_total
@@ -90,13 +91,19 @@ def _quantity(value, default: int = 1) -> int:
 def cart_add(request: HttpRequest) -> HttpResponse:
     product = get_object_or_404(Product, pk=_quantity(request.POST.get("product_id"), 0) or 0)
     Cart(request).add(product.pk, _quantity(request.POST.get("quantity")))
+    record_cart_add(request, request.POST.get(TOKEN_FIELD), [product.pk])
     messages.success(request, f"Added {product.name} to your cart.")
     return redirect(request.POST.get("next") or "shop:cart")
 
 
 @require_POST
 def cart_add_many(request: HttpRequest) -> HttpResponse:
-    """Add several products at once: the bought-together bundle posts here."""
+    """Add several products at once: the bought-together bundle and the cart widget's one-click add post here.
+
+    Their forms carry the widget's attribution token (``cs_token``): handing it to
+    ``record_cart_add`` attributes a later order of these products to the widget, its version
+    and its experiment arm, as a click through the widget's link would.
+    """
     ids = []
     for raw in request.POST.getlist("product_ids") + request.POST.getlist("product"):
         try:
@@ -107,6 +114,7 @@ def cart_add_many(request: HttpRequest) -> HttpResponse:
     cart = Cart(request)
     for product in products:
         cart.add(product.pk, 1)
+    record_cart_add(request, request.POST.get(TOKEN_FIELD), [product.pk for product in products])
     if products:
         messages.success(request, f"Added {len(products)} item{'s' if len(products) != 1 else ''} to your cart.")
     else:

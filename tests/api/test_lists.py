@@ -25,14 +25,18 @@ def test_a_products_list_is_returned_with_its_version(api, mug, kind, path):
     version = publish({(kind, mug): [plate]}, explain=lambda *row: {"orders_together": 42})
     response = api.get(f"{API}/products/{mug.pk}/{path}/")
     assert response.status_code == 200
-    assert response.json() == {"version": version.pk, "results": [{
+    body = response.json()
+    token = body.pop("click_token")
+    assert body == {"version": version.pk, "results": [{
         "id": plate.pk, "title": "Plate", "url": f"/items/{plate.pk}/", "price": "6.50", "image": "",
         "rank": 1, "score": 1.0, "pinned": False, "kind": kind, "explanation": {"orders_together": 42},
-    }]}
+    }], "arm": None}
+    assert (token is None) == (path == "similar"), "a widget's list carries the token that attributes its sales"
 
 
 def test_a_known_product_without_a_list_gets_an_empty_one(api, mug):
-    assert api.get(f"{API}/products/{mug.pk}/together/").json() == {"version": None, "results": []}
+    assert api.get(f"{API}/products/{mug.pk}/together/").json() == {"version": None, "results": [], "arm": None,
+                                                                    "click_token": None}
 
 
 def test_an_unknown_product_is_404_even_when_a_global_pin_exists(api, mug):

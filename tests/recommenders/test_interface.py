@@ -31,7 +31,9 @@ from crosssell_app.recommenders.base import (
     TOGETHER,
     UPGRADE,
     VIEWS,
+    customer_matrix,
     indicator_matrix,
+    rank_scores,
 )
 
 from .conftest import COLD_BARE, COLD_WITH_TEXT, GARDEN, KITCHEN, N_ITEMS, arrays_sized_like
@@ -219,6 +221,67 @@ def test_every_recommender_declares_its_lists_and_inputs_and_its_fit_takes_them(
     assert set(cls.accepts) <= {ITEMS, CUSTOMERS, VIEWS}
     keywords = inspect.signature(cls.fit).parameters
     assert all(name in keywords for name in cls.accepts)
+
+
+@pytest.mark.parametrize("cls", [*ALGORITHMS.values(), Upgrade], ids=lambda cls: cls.__name__)
+def test_every_fit_takes_items_and_customers_and_every_completion_takes_a_history(cls):
+    fit = inspect.signature(cls.fit).parameters
+    assert list(fit)[1:4] == ["interactions", "items", "customers"]
+    assert fit["items"].default is None and fit["customers"].default is None
+    complete = inspect.signature(cls.complete_basket).parameters
+    assert list(complete)[1:4] == ["items", "n", "history"] and complete["history"].default is None
+
+
+class TestCustomersAndHistory:
+    """The customer-aware interface: each row's customer in ``fit``, earlier baskets in ``complete_basket``."""
+
+    def test_history_none_answers_as_the_basket_scores_always_did(self, fitted):
+        """``history=None`` is the basket-only answer: the ranked ``basket_scores`` without the basket."""
+        _, model = fitted
+        for basket in ([KITCHEN[0]], KITCHEN[:2], [GARDEN[0], KITCHEN[1]]):
+            expected = rank_scores(model.basket_scores(np.array(basket)), 4, exclude=basket)
+            for got in (model.complete_basket(basket, 4), model.complete_basket(basket, 4, history=None)):
+                np.testing.assert_array_equal(got[0], expected[0])
+                np.testing.assert_allclose(got[1], expected[1], rtol=1e-9)
+
+    def test_the_basket_is_never_returned_even_when_the_history_holds_it(self, fitted):
+        _, model = fitted
+        basket = [KITCHEN[0], GARDEN[0]]
+        history = [[KITCHEN[0], KITCHEN[1]], [GARDEN[0]], [KITCHEN[0]]]
+        ids, scores = model.complete_basket(basket, n=N_ITEMS, history=history)
+        _assert_answer_shape(ids, scores, N_ITEMS)
+        assert not set(basket) & set(ids.tolist())
+
+    def test_items_of_the_history_are_not_excluded(self, fitted):
+        """A model that ignores the history gives the same answer with it, bought-before items included."""
+        name, model = fitted
+        if name.startswith("hybrid"):
+            pytest.skip("the blend reads the history (tests/recommenders/test_repeat.py)")
+        alone = model.complete_basket([KITCHEN[0]], n=3)
+        assert len(alone[0]), name
+        with_history = model.complete_basket([KITCHEN[0]], n=3, history=[alone[0].tolist(), [GARDEN[0]]])
+        np.testing.assert_array_equal(with_history[0], alone[0])
+
+    def test_a_fit_given_each_rows_customer_answers_baskets_alone_as_without(self, two_clusters, catalogue):
+        """Customers are an optional input: a basket-only model learns the same from the rows with them."""
+        customers = np.arange(two_clusters.shape[0]) % 7
+        for name, make in CONFIGS.items():
+            if name == "mlp" or CUSTOMERS in type(make()).accepts:
+                continue  # the MLP is slow to fit twice; a model that reads customers may differ
+            plain = make().fit(two_clusters, catalogue)
+            told = make().fit(two_clusters, catalogue, customers=customers)
+            basket = KITCHEN[:1]
+            np.testing.assert_array_equal(told.complete_basket(basket, 5)[0], plain.complete_basket(basket, 5)[0])
+
+
+def test_the_customer_matrix_pools_each_customers_rows_and_skips_unknown_ones():
+    orders = indicator_matrix([[0, 1], [2], [1, 3], [4]], 5)
+    pooled = customer_matrix(orders, np.array([1, -1, 1, 0]))
+    assert pooled.shape == (2, 5)
+    assert pooled[1].indices.tolist() == [0, 1, 3] and pooled[0].indices.tolist() == [4]
+    assert customer_matrix(orders, None).shape == (0, 5)
+    with pytest.raises(ValueError):
+        customer_matrix(orders, np.array([0, 1]))  # one entry per row, or it is misaligned
 
 
 def test_the_up_sell_model_publishes_upgrades_and_takes_customers_and_views():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from crosssell_app.recommenders.product_types import (
+    catalogue_types,
     UNKNOWN,
     encode_types,
     infer_types,
@@ -95,3 +96,34 @@ def test_host_labels_compare_without_case_or_spacing_and_empty_is_unknown() -> N
 def test_unknown_types_are_never_the_same_type_not_even_as_themselves() -> None:
     types = np.array([0, 0, 1, UNKNOWN, UNKNOWN])
     assert same_type(types, np.array([0, 0, 3, 3]), np.array([1, 2, 4, 3])).tolist() == [True, False, False, False]
+
+
+def test_a_count_inside_a_title_is_not_the_type():
+    """SET names products of its own here (TEA SET), yet "BOXES SET OF 3" is three boxes."""
+    titles = ["PICNIC BOXES SET OF 3 RETROSPOT", "SNACK BOXES SET OF4 WOODLAND", "SET OF 6 PINK MUGS",
+              "SET OF 4 CAKE TINS", "TEA SET", "BAKING SET", "COOKING SET",
+              *[f"{design} {kind}" for design in ("RETROSPOT", "WOODLAND") for kind in ("MUG", "LUNCH BOX")]]
+    assert type_labels(titles)[:2] == ["BOX", "BOX"]
+
+
+def test_a_family_opened_by_its_type_keeps_it_even_for_designs_named_nowhere_else():
+    """WALL ART SPACEBOY is wall art: most of the family's last words are designs, so the rest are too."""
+    designs = ["SPACEBOY", "WOODLAND", "RETROSPOT", "POLKADOT"]
+    elsewhere = [f"{d} {kind}" for d in designs for kind in ("MUG", "BOWL", "PLATE")]
+    family = [f"WALL ART {d}" for d in designs] + ["WALL ART BICYCLE SAFETY", "WALL ART DOG LICENCE"]
+    labels = dict(zip(family, type_labels(elsewhere + family)[len(elsewhere):]))
+    assert set(labels.values()) == {"ART"}
+
+
+def test_prints_opening_titles_of_products_named_nowhere_else_are_not_types():
+    titles = ["PINK MUG", "PINK PEN", "PINK CARD", "BLUE BOWL"]
+    assert type_labels(titles)[:3] == ["MUG", "PEN", "CARD"]
+
+
+def test_an_inferred_type_is_one_head_noun_within_one_category():
+    """A kitchen BOWL and a pet BOWL are two kinds; the host's category tells them apart."""
+    titles = ["METAL BOWL", "MIXING BOWL", "DOG BOWL", "RED MUG"]
+    ids, names = catalogue_types(titles, ["Kitchen", "Kitchen", "Pets", "Kitchen"])
+    assert ids[0] == ids[1] != ids[2]
+    assert names[ids[2]].upper() == "BOWL"
+    assert catalogue_types(titles)[0][0] == catalogue_types(titles)[0][2], "without categories: one BOWL"

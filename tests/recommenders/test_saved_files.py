@@ -61,9 +61,9 @@ def test_only_the_session_knn_declares_that_it_keeps_the_rows(many_rows, tmp_pat
 def test_a_saved_upgrade_model_holds_no_orders_customers_or_views(tmp_path):
     """The up-sell model keeps per-item lists and counts, not who bought or viewed what."""
     rng = np.random.default_rng(0)
-    n_orders, n_customers, n_sessions = 211, 223, 227
+    n_orders, n_customers, n_sessions = 211, 101, 227
     orders = indicator_matrix([rng.choice(N_ITEMS, size=2, replace=False) for _ in range(n_orders)], N_ITEMS)
-    customers = indicator_matrix([rng.choice(N_ITEMS, size=3, replace=False) for _ in range(n_customers)], N_ITEMS)
+    customers = rng.permutation(np.arange(n_orders) % n_customers)  # each order's customer, every one buys
     views = indicator_matrix([rng.choice(N_ITEMS, size=2, replace=False) for _ in range(n_sessions)], N_ITEMS)
     items = {"text": [f"MUG {'LARGE ' * (i % 3)}{i % 4}" for i in range(N_ITEMS)], "price": np.linspace(1, 5, N_ITEMS)}
     model = Upgrade().fit(orders, items, customers=customers, views=views)

@@ -50,14 +50,32 @@ def orders_matrix(saucer_with_mug: bool = True) -> sp.csr_matrix:
     return indicator_matrix(baskets, N)
 
 
-def users_matrix() -> sp.csr_matrix:
-    """Return customers x items: mug buyers who also bought mug 1 or 2 (in other orders)."""
-    return indicator_matrix([[0, 1], [0, 1], [0, 2], [0, 2], [0, 3], [1], [2], [8]], N)
+#: what each customer bought, each item in an order of its own: mug buyers who also bought mug 1 or 2
+PURCHASES = [[0, 1], [0, 1], [0, 2], [0, 2], [0, 3], [1], [2], [8]]
+
+
+def order_customers(orders: sp.csr_matrix, purchases=PURCHASES) -> np.ndarray:
+    """Return each order row's customer: customer ``c`` placed one one-item order per item of ``purchases[c]``.
+
+    The orders are taken from the one-item rows of ``orders``, so the customers change no
+    co-purchase count; every other row has no known customer (-1).
+    """
+    owners = np.full(orders.shape[0], -1, dtype=np.int64)
+    single = np.flatnonzero(np.diff(orders.indptr) == 1)
+    for customer, bought in enumerate(purchases):
+        for item in bought:
+            row = next(r for r in single if owners[r] < 0 and orders.indices[orders.indptr[r]] == item)
+            owners[row] = customer
+    return owners
+
+
+def fit_with_customers(model: Upgrade, orders: sp.csr_matrix, **kwargs) -> Upgrade:
+    return model.fit(orders, items_table(), customers=order_customers(orders), **kwargs)
 
 
 @pytest.fixture(scope="module")
 def model() -> Upgrade:
-    return Upgrade().fit(orders_matrix(), items_table(), customers=users_matrix())
+    return fit_with_customers(Upgrade(), orders_matrix())
 
 
 def test_upgrades_are_pricier_within_the_band(model: Upgrade) -> None:
@@ -82,7 +100,7 @@ def test_a_frequently_bought_together_complement_never_appears(model: Upgrade) -
 
 def test_the_same_pair_qualifies_when_not_bought_together() -> None:
     """Control for the test above: without the shared orders the saucer is an upgrade."""
-    alone = Upgrade().fit(orders_matrix(saucer_with_mug=False), items_table(), customers=users_matrix())
+    alone = fit_with_customers(Upgrade(), orders_matrix(saucer_with_mug=False))
     assert 3 in alone.upgrades(0, n=50)[0]
 
 
@@ -160,9 +178,8 @@ def test_batch_matches_single_queries_and_pads(model: Upgrade) -> None:
 
 def test_blocked_computation_equals_one_block() -> None:
     """Item-item work in blocks of 1 gives the same lists as a single block."""
-    kwargs = {"customers": users_matrix()}
-    small = Upgrade(block_budget=1).fit(orders_matrix(), items_table(), **kwargs)
-    large = Upgrade(block_budget=10_000).fit(orders_matrix(), items_table(), **kwargs)
+    small = fit_with_customers(Upgrade(block_budget=1), orders_matrix())
+    large = fit_with_customers(Upgrade(block_budget=10_000), orders_matrix())
     assert len(small.blocks_) == N and len(large.blocks_) == 1
     np.testing.assert_array_equal(small.upgrades_batch(range(N))[0], large.upgrades_batch(range(N))[0])
     for item in range(N):
@@ -222,10 +239,22 @@ def test_fit_returns_self_and_refit_overwrites() -> None:
     assert model.n_items_ == 2 and len(model.prices_) == 2
 
 
-def test_mismatched_user_matrix_is_rejected() -> None:
-    """A users matrix with a different number of items is an error, not a silent misalignment."""
-    with pytest.raises(ValueError):
-        Upgrade().fit(orders_matrix(), items_table(), customers=sp.csr_matrix((2, N + 1)))
+def test_a_customer_vector_of_another_length_or_a_matrix_is_rejected() -> None:
+    """Customers are one entry per order row: any other shape is an error, not a silent misalignment."""
+    orders = orders_matrix()
+    for customers in (np.zeros(orders.shape[0] + 1, dtype=int), np.zeros((orders.shape[0], 1), dtype=int),
+                      indicator_matrix(PURCHASES, N)):
+        with pytest.raises(ValueError):
+            Upgrade().fit(orders, items_table(), customers=customers)
+
+
+def test_buyers_are_distinct_customers_pooled_over_their_orders() -> None:
+    """A customer who bought the mug in two orders is one buyer; orders of nobody known count for no one."""
+    orders = indicator_matrix([[1], [1], [1], [2]], N)
+    model = Upgrade().fit(orders, items_table(), customers=np.array([0, 0, -1, 1]))
+    assert model.has_customers_ and model.buyers_[1] == 1 and model.buyers_[2] == 1
+    without = Upgrade().fit(orders, items_table())
+    assert not without.has_customers_ and without.buyers_[1] == 3
 
 
 def synthetic_catalogue(seed: int = 0) -> tuple[sp.csr_matrix, dict[str, list], np.ndarray]:
@@ -377,3 +406,11 @@ def test_added_phrases_name_a_repeated_phrase_once() -> None:
     """A text that repeats the title (title and description joined) does not double the words."""
     assert added_phrases("LUGGAGE TAG", "UNION JACK LUGGAGE TAG UNION JACK LUGGAGE TAG") == ["UNION JACK"]
     assert added_phrases("JAM SET JAM SET", "COOKING SET RETROSPOT COOKING SET RETROSPOT") == ["COOKING", "RETROSPOT"]
+
+
+def test_an_inferred_type_is_split_by_the_hosts_category() -> None:
+    """A dog bowl is no upgrade of a mixing bowl: both end in BOWL, the category tells them apart."""
+    items = {"text": ["CREAM MIXING BOWL", "LARGE MIXING BOWL", "VINTAGE DOG BOWL"], "price": [2.0, 3.0, 3.0],
+             "category": ["Kitchen", "Kitchen", "Pets"]}
+    assert Upgrade().fit(quiet_orders(3), items).upgrades(0)[0].tolist() == [1]
+    assert Upgrade().fit(quiet_orders(3), {**items, "category": ["Kitchen"] * 3}).upgrades(0)[0].tolist() == [1, 2]

@@ -60,3 +60,40 @@ def test_the_bought_together_itemcf_weight_leaves_similar_lists_alone(two_cluste
         for weight in (0.0, 1.0)
     ]
     np.testing.assert_array_equal(lists[0], lists[1])
+
+
+# orders: [0, 1] and [2] by customer 0, [1, 3] by customer 1, [4] by nobody known
+CUSTOMER_ORDERS = ([0, 1], [2], [1, 3], [4])
+CUSTOMER_OF_ROW = np.array([0, 0, 1, -1])
+
+
+def test_over_customers_a_row_is_everything_a_customer_bought_worked_by_hand():
+    orders = _rows(*CUSTOMER_ORDERS, n_items=5)
+    model = UserCF(neighbours=1, shrinkage=0.0, idf=False, power=1.0).fit(orders, customers=CUSTOMER_OF_ROW)
+    # profiles: customer 0 {0, 1, 2}, customer 1 {1, 3}, the unknown customer's order {4}
+    assert [model.rows_[r].indices.tolist() for r in range(3)] == [[0, 1, 2], [1, 3], [4]]
+    # basket {0}: the one neighbour is customer 0 (cosine 1 / sqrt(1 * 3)); both their other items get its vote
+    ids, scores = model.complete_basket([0], n=5)
+    assert ids.tolist() == [1, 2]
+    np.testing.assert_allclose(scores, [1 / np.sqrt(3)] * 2)
+    # over orders the one neighbour is the order [0, 1]: item 2, bought by the same customer another day, is unseen
+    by_order = UserCF(neighbours=1, shrinkage=0.0, idf=False, power=1.0, rows="orders").fit(
+        orders, customers=CUSTOMER_OF_ROW)
+    assert by_order.complete_basket([0], n=5)[0].tolist() == [1]
+
+
+def test_customers_like_you_are_ranked_by_their_whole_history_worked_by_hand():
+    orders = _rows(*CUSTOMER_ORDERS, n_items=5)
+    model = UserCF(neighbours=2, shrinkage=0.0, idf=False, power=1.0).fit(orders, customers=CUSTOMER_OF_ROW)
+    # basket {1}: customer 1 {1, 3} has cosine 1 / sqrt(2), customer 0 {0, 1, 2} 1 / sqrt(3)
+    ids, scores = model.complete_basket([1], n=5)
+    assert ids.tolist() == [3, 0, 2]
+    np.testing.assert_allclose(scores, [1 / np.sqrt(2), 1 / np.sqrt(3), 1 / np.sqrt(3)])
+
+
+def test_without_customers_every_order_is_a_row():
+    orders = _rows(*CUSTOMER_ORDERS, n_items=5)
+    told_nothing = UserCF().fit(orders)
+    assert (told_nothing.rows_ != orders).nnz == 0
+    nobody_known = UserCF().fit(orders, customers=np.full(4, -1))
+    assert (nobody_known.rows_ != orders).nnz == 0

@@ -59,7 +59,7 @@ class PricierInCategory(ScoringRecommender):
         self.n_items_ = interactions.shape[1]
         self.prices_ = np.asarray(items["price"], dtype=np.float64)
         self.categories_ = np.asarray(items["category"]).astype(str)
-        self.saw_customers_ = customers is not None
+        self.saw_customers_ = customers is not None and len(customers) == interactions.shape[0]
         return self
 
     def basket_scores(self, items):

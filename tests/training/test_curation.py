@@ -122,22 +122,41 @@ def test_a_pick_of_the_sources_type_fills_a_top_place_only_when_complements_run_
     assert [candidates[c] for c in none_allowed if c >= 0] == [MUG, TRAY]
 
 
-def test_a_link_is_one_category_or_a_distinctive_word_in_common_not_a_common_one():
+def test_a_link_is_a_distinctive_word_in_common_not_a_common_one_and_a_category_only_when_asked():
     titles = [f"Set Of {n} Pink Thing {n}" for n in range(40)] + ["Regency Teapot Pink", "Regency Milk Jug",
                                                                  "Pink Garden Spade"]
-    links = Links(titles, ["Kitchen"] * 40 + ["Kitchen", "Dining", "Garden"])
+    categories = ["Kitchen"] * 40 + ["Kitchen", "Dining", "Garden"]
+    links = Links(titles, categories)
     assert links(40, 41), "a range name in common"
     assert not links(40, 42), "only PINK in common, which most titles hold"
-    assert links(0, 40), "one category"
-    assert not Links(titles)(40, 42), "no categories: the titles decide"
+    assert not links(0, 40), "one category is too broad to be a reason by default"
+    assert Links(titles, categories, use_categories=True)(0, 40)
+
+
+def test_a_word_of_either_products_type_is_no_link():
+    """A coat rack and a magazine rack share RACK: both are racks, which says nothing of going together."""
+    titles = ["Brocante Coat Rack", "Wire Magazine Rack", "Brocante Mirror", *[f"Thing {n}" for n in range(60)]]
+    kinds = ["rack", "rack", "mirror", *["thing"] * 60]
+    assert Links(titles)(0, 1), "without types RACK is a rare word in common"
+    links = Links(titles, type_words=kinds)
+    assert not links(0, 1)
+    assert links(0, 2), "the range BROCANTE still links"
 
 
 def test_complements_a_reader_sees_a_link_to_lead_the_others_in_the_models_order():
     types = _types(TITLES)
-    links = Links(TITLES, ["Home"] * (len(TITLES) - 1) + ["Garden"])
+    links = Links(TITLES, ["Home"] * (len(TITLES) - 1) + ["Garden"], use_categories=True)
     candidates = [TRAY, MUG, PINK_LUNCH_BOX]
     kept = _curate(candidates, [9, 9, 9], types, links=links)
     assert [candidates[c] for c in kept if c >= 0] == [MUG, PINK_LUNCH_BOX, TRAY]
+
+
+def test_with_a_link_required_a_complement_without_one_is_not_shown():
+    types = _types(TITLES)
+    links = Links(TITLES, ["Home"] * (len(TITLES) - 1) + ["Garden"], use_categories=True)
+    candidates = [TRAY, MUG, PINK_LUNCH_BOX]
+    kept = _curate(candidates, [9, 9, 9], types, links=links, require_link=True)
+    assert [candidates[c] for c in kept if c >= 0] == [MUG, PINK_LUNCH_BOX]
 
 
 def test_curated_lists_map_back_to_items_with_their_scores_and_orders_together():
@@ -152,7 +171,7 @@ def test_curated_lists_map_back_to_items_with_their_scores_and_orders_together()
     candidates = np.array([[BLUE_DOORMAT, TRAY, MUG]])
     ids, scores, together = curated_lists(candidates, np.array([[0.9, 0.8, 0.7]]), np.array([DOORMAT]), 2,
                                           orders=orders, order_customers=np.array([0, 1, 2, 3]), items=items,
-                                          min_customers=2, max_same_type=1)
+                                          min_customers=2, max_same_type=1, require_link=False)
     assert ids.tolist() == [[TRAY, -1]]
     assert scores[0, 0] == pytest.approx(0.8) and np.isnan(scores[0, 1])
     assert together.tolist() == [[3, 0]]
@@ -171,3 +190,23 @@ def test_a_basket_is_completed_from_its_items_lists_summed():
     scores = np.array([[0.5, 0.4], [0.3, np.nan], [np.nan, np.nan], [np.nan, np.nan]])
     ranked = complete_from_lists(ids, scores, [np.array([0, 1]), np.array([2])], 3)
     assert ranked.tolist() == [[3, 2, -1], [-1, -1, -1]]
+
+
+def test_titles_that_cannot_show_a_link_are_not_asked_for_one():
+    """A shop of generic names (no rare word in any title) keeps its bought-together picks."""
+    vocabulary = ["fresh", "sweet", "light", "smoked", "whole", "mini", "spicy", "classic"]
+    titles = [f"{a} {b}" for i, a in enumerate(vocabulary) for b in vocabulary[i + 1:]]  # each word in 7 titles
+    links = Links(titles)
+    assert not links(0, 1) and not links.could_link(0, 1)
+    kept = curate([0], np.array([[1, 2, 3]]), _evidence([[9, 9, 9]]), Variants(titles), np.arange(len(titles)),
+                  k=3, min_customers=2, max_same_type=0, links=links, require_link=True)[0]
+    assert kept.tolist() == [0, 1, 2]
+
+
+def test_an_inferred_type_most_of_the_catalogue_shares_is_no_type():
+    """Generic names make every product a PRODUCT: that must not make every pick a variant of its source."""
+    words = ("fresh", "sweet", "light", "mini", "spicy")
+    items = pd.DataFrame({"title": [f"{a} {b} product" for a in words for b in words] + ["Red Mug", "Blue Mug"]})
+    types, _ = item_types(items)
+    assert (types[:25] == -1).all(), "25 of 27 products: unknown"
+    assert types[25] == types[26] != -1, "two mugs are still mugs"

@@ -82,3 +82,21 @@ def test_co_purchase_counts_count_orders_holding_both_and_ignore_padding(shop):
     targets = np.array([[i[1], i[4], -1], [i[5], i[0], i[6]]])
     counts = co_purchase_counts(data.orders, [i[0], i[4]], targets, block=1)
     assert counts.tolist() == [[4, 1, 0], [3, 1, 0]]
+
+
+def test_each_order_rows_customer_is_what_the_recommenders_are_fitted_with(shop):
+    """``fit`` gets one customer per order row (time order), and pooling them gives the customers matrix."""
+    from crosssell_app.recommenders.base import CUSTOMERS, customer_matrix
+    from crosssell_app.training.service import fit_inputs
+
+    data = build_dataset()
+    customers = fit_inputs(data)[CUSTOMERS]
+    assert customers.shape == (data.orders.shape[0],)
+    assert np.count_nonzero(customers < 0) >= 1  # the anonymous order belongs to nobody
+    assert (customer_matrix(data.orders, customers) != data.customers).nnz == 0
+
+
+def test_a_dataset_saved_without_order_customers_fits_with_no_customer_known(shop):
+    data = build_dataset()
+    data.order_customers = None
+    assert data.row_customers().tolist() == [-1] * data.orders.shape[0]

@@ -37,15 +37,29 @@ def _together(version, source):
                 .order_by("rank").values_list("target_id", "explanation"))
 
 
-def test_an_order_updates_the_active_lists_of_its_products(shop):
-    items = shop["items"]
+def test_merge_leaves_out_a_new_pair_fewer_customers_bought_than_the_floor():
+    merged = merge([], {"new": 3}, bought_with=["new"], k=5, customers={"new": 1}, min_customers=2)
+    assert merged == []
+    merged = merge([], {"new": 3}, bought_with=["new"], k=5, customers={"new": 2}, min_customers=2)
+    assert [t for t, _, _ in merged] == ["new"]
+
+
+def test_an_order_updates_the_active_lists_of_its_products_once_enough_customers_bought_the_pair(shop):
+    items, alice, bob = shop["items"], shop["alice"], shop["bob"]
     version = retrain_in_process(trigger=TrainingRun.Trigger.COMMAND).version
     assert items[6].pk not in [t for t, _ in _together(version, items[3].pk)]
-    order, _ = record_order("RT-1", [(items[3], 1, 5), (items[6], 1, 99)])
-    assert update_for_order(order.pk) == 2
+    first, _ = record_order("RT-1", [(items[3], 1, 5), (items[6], 1, 99)], user=alice)
+    update_for_order(first.pk)
+    # one customer's order publishes nothing: the pair is below MIN_PAIR_CUSTOMERS (2)
+    assert items[6].pk not in [t for t, _ in _together(version, items[3].pk)]
+    again, _ = record_order("RT-1b", [(items[3], 1, 5), (items[6], 1, 99)], user=alice)
+    update_for_order(again.pk)
+    assert items[6].pk not in [t for t, _ in _together(version, items[3].pk)], "the same customer twice is one"
+    second, _ = record_order("RT-1c", [(items[3], 1, 5), (items[6], 1, 99)], user=bob)
+    assert update_for_order(second.pk) == 2
     # the retrain published nothing for the cake stand: only Bob bought it with the teapot
-    assert _together(version, items[3].pk) == [(items[6].pk, {"orders_together": 1, "realtime": True})]
-    assert _together(version, items[6].pk) == [(items[3].pk, {"orders_together": 1, "realtime": True})]
+    assert _together(version, items[3].pk) == [(items[6].pk, {"orders_together": 3, "realtime": True})]
+    assert _together(version, items[6].pk) == [(items[3].pk, {"orders_together": 3, "realtime": True})]
     assert ActiveVersion.objects.current_id() == version
 
 
@@ -55,17 +69,20 @@ def test_with_realtime_updates_on_recording_an_order_updates_the_lists(shop, cro
     version = retrain_in_process(trigger=TrainingRun.Trigger.COMMAND).version
     crosssell(REALTIME_UPDATES=True)
     with django_capture_on_commit_callbacks(execute=True):
-        record_order("RT-2", [(items[3], 1, 5), (items[6], 1, 99)])
+        record_order("RT-2", [(items[3], 1, 5), (items[6], 1, 99)], user=shop["alice"])
+        record_order("RT-2b", [(items[3], 1, 5), (items[6], 1, 99)], user=shop["bob"])
     assert items[6].pk in [t for t, _ in _together(version, items[3].pk)]
 
 
-def test_with_realtime_updates_off_recording_an_order_changes_no_list(shop, eager_celery,
+def test_with_realtime_updates_off_recording_an_order_changes_no_list(shop, crosssell, eager_celery,
                                                                       django_capture_on_commit_callbacks):
     items = shop["items"]
     version = retrain_in_process(trigger=TrainingRun.Trigger.COMMAND).version
+    crosssell(REALTIME_UPDATES=False)
     before = _together(version, items[3].pk)
     with django_capture_on_commit_callbacks(execute=True):
-        record_order("RT-3", [(items[3], 1, 5), (items[6], 1, 99)])
+        record_order("RT-3", [(items[3], 1, 5), (items[6], 1, 99)], user=shop["alice"])
+        record_order("RT-3b", [(items[3], 1, 5), (items[6], 1, 99)], user=shop["bob"])
     assert _together(version, items[3].pk) == before
 
 

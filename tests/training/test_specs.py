@@ -49,7 +49,8 @@ def test_a_class_that_cannot_be_imported_is_an_error_naming_the_setting(crosssel
 def test_a_fit_gets_only_the_inputs_its_class_accepts():
     """CoCounts.fit takes no customers or views: passing them would raise a TypeError."""
     orders = sp.csr_matrix(np.eye(3, dtype=np.float32))
-    inputs = {"items": {"price": [1.0, 2.0, 3.0], "category": ["a", "a", "b"]}, "customers": orders, "views": orders}
+    inputs = {"items": {"price": [1.0, 2.0, 3.0], "category": ["a", "a", "b"]}, "customers": np.array([0, 1, -1]),
+              "views": orders}
     upgrade = service.Spec("upgrade", PricierInCategory, {}, ("upgrade",)).fit(orders, inputs)
     assert upgrade.saw_customers_ is True
     together = service.Spec("together", CoCounts, {}, ("together",)).fit(orders, inputs)
