@@ -495,10 +495,10 @@ def figures_of(experiment, outcomes: Sequence[Outcome]) -> dict:
     for arm in arms:
         sample = samples[arm.pk]
         line = {"name": arm.name, "visitors": sample["visitors"],
-                **{name: value.as_dict() for name, value in report._figures(sample, 0.95).items()}, "difference": None}
+                **{name: value.as_dict() for name, value in report.arm_figures(sample, 0.95).items()}, "difference": None}
         if arm.pk != control.pk:
             line["difference"] = {name: value.as_dict() for name, value
-                                  in report._differences(sample, samples[control.pk], 0.95).items()}
+                                  in report.arm_differences(sample, samples[control.pk], 0.95).items()}
         lines.append(line)
     return {"arms": lines}
 

@@ -63,7 +63,7 @@ def experiment_report(experiment: Experiment, confidence: float = 0.95) -> dict[
     lines = []
     for arm in arms:
         sample = samples[arm.pk]
-        figures = _figures(sample, confidence)
+        figures = arm_figures(sample, confidence)
         line = {
             "id": arm.pk, "name": arm.name, "kind": arm.kind, "version": arm.version_id, "options": arm.options,
             "share": arm.share, "is_control": control is not None and arm.pk == control.pk,
@@ -75,7 +75,7 @@ def experiment_report(experiment: Experiment, confidence: float = 0.95) -> dict[
         }
         if control is not None and arm.pk != control.pk:
             line["difference"] = {name: estimate.as_dict() for name, estimate
-                                  in _differences(sample, samples[control.pk], confidence).items()}
+                                  in arm_differences(sample, samples[control.pk], confidence).items()}
         lines.append(line)
 
     warnings = []
@@ -104,7 +104,12 @@ def experiment_report(experiment: Experiment, confidence: float = 0.95) -> dict[
     }
 
 
-def _figures(sample: dict[str, Any], confidence: float) -> dict[str, stats.Estimate]:
+def arm_figures(sample: dict[str, Any], confidence: float) -> dict[str, stats.Estimate]:
+    """Return one arm's figures with their intervals, from its per-visitor counts.
+
+    Public so that a replay of simulated visitors (``bench/traffic.py``) is scored by exactly the
+    arithmetic the report shows.
+    """
     visitors = sample["visitors"]
     return {
         "ctr": stats.proportion_interval(sample["clicked"], visitors, confidence),
@@ -115,7 +120,8 @@ def _figures(sample: dict[str, Any], confidence: float) -> dict[str, stats.Estim
     }
 
 
-def _differences(sample: dict[str, Any], control: dict[str, Any], confidence: float) -> dict[str, stats.Estimate]:
+def arm_differences(sample: dict[str, Any], control: dict[str, Any], confidence: float) -> dict[str, stats.Estimate]:
+    """Return each figure's difference to the control arm, with its interval (see :func:`arm_figures`)."""
     return {
         "ctr": stats.proportion_difference(sample["clicked"], sample["visitors"], control["clicked"],
                                            control["visitors"], confidence),

@@ -76,12 +76,22 @@ def mean_interval(values: Sequence[float] | np.ndarray, confidence: float = 0.95
 
 def proportion_difference(successes: int, trials: int, control_successes: int, control_trials: int,
                           confidence: float = 0.95) -> Estimate:
-    """Return ``p - p_control`` with its unpooled normal (Wald) interval."""
+    """Return ``p - p_control`` with Newcombe's hybrid score interval (his method 10).
+
+    The interval is built from the two arms' Wilson intervals. The simpler unpooled normal (Wald)
+    interval is too narrow when a rate is small or an arm has few visitors, which is the usual case
+    for click-through early in an experiment: in the traffic simulator's A/A runs it flagged a
+    difference more often than its 5 % promise. Newcombe, "Interval estimation for the difference
+    between independent proportions", Statistics in Medicine 17 (1998), 873-890.
+    """
     if trials <= 0 or control_trials <= 0:
         return NOTHING
     p, q = successes / trials, control_successes / control_trials
-    half = _z(confidence) * math.sqrt(p * (1 - p) / trials + q * (1 - q) / control_trials)
-    return Estimate(p - q, p - q - half, p - q + half)
+    mine = proportion_interval(successes, trials, confidence)
+    theirs = proportion_interval(control_successes, control_trials, confidence)
+    below = math.sqrt((p - mine.low) ** 2 + (theirs.high - q) ** 2)
+    above = math.sqrt((mine.high - p) ** 2 + (q - theirs.low) ** 2)
+    return Estimate(p - q, p - q - below, p - q + above)
 
 
 def mean_difference(values: Sequence[float] | np.ndarray, control: Sequence[float] | np.ndarray,

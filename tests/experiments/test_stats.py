@@ -41,13 +41,20 @@ def test_mean_of_one_value_has_no_interval():
     assert stats.mean_interval([]) == stats.NOTHING
 
 
-def test_difference_of_conversion_rates_to_the_control():
-    """6 % of 1000 against 5 % of 1000: se = √(.06·.94/1000 + .05·.95/1000) = 0.010193 -> 0.01 ± 0.01998."""
-    diff = stats.proportion_difference(60, 1000, 50, 1000)
-    assert diff.value == pytest.approx(0.01)
-    assert (diff.low, diff.high) == pytest.approx((-0.00998, 0.02998), abs=1e-5)
-    assert not diff.significant
+def test_difference_of_rates_matches_newcombes_published_intervals():
+    """Newcombe (1998), Table II, method 10: 56/70 - 48/80 is 0.2000 in (0.0524, 0.3339) and
+    9/10 - 3/10 is 0.6000 in (0.1705, 0.8090)."""
+    diff = stats.proportion_difference(56, 70, 48, 80)
+    assert diff.value == pytest.approx(0.2)
+    assert (diff.low, diff.high) == pytest.approx((0.0524, 0.3339), abs=1e-4)
+    small = stats.proportion_difference(9, 10, 3, 10)
+    assert (small.low, small.high) == pytest.approx((0.1705, 0.8090), abs=1e-4)
+
+
+def test_a_difference_is_significant_only_when_its_interval_leaves_out_zero():
+    assert not stats.proportion_difference(60, 1000, 50, 1000).significant
     assert stats.proportion_difference(120, 1000, 50, 1000).significant
+    assert stats.proportion_difference(50, 1000, 120, 1000).significant
 
 
 def test_welch_difference_of_means():
