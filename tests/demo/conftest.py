@@ -6,6 +6,7 @@ import pytest
 
 from crosssell_app.models import ActiveVersion, Kind, Recommendation, RecommendationVersion
 from demo_shop.shop.models import Category, Product
+from tests.demo.browser import browser, chromium, open_page  # noqa: F401  (fixtures: one browser per session)
 
 
 @pytest.fixture

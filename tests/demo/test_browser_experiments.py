@@ -15,7 +15,7 @@ import pytest
 
 from crosssell_app.experiments import lifecycle
 from crosssell_app.models import ActiveVersion, Arm, Experiment, ExperimentOrder, Order, Participant
-from tests.demo.test_browser import browser, chromium, open_page, screenshot  # noqa: F401  (fixtures)
+from tests.demo.browser import screenshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
